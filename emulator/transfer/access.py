@@ -127,7 +127,8 @@ def can_manage_acl(session: Session, ctx: TokenContext | None, collection: Colle
     return "administrator" in roles or "access_manager" in roles
 
 
-def _rule_applies(rule: AclRule, ctx: TokenContext | None) -> bool:
+def rule_applies(rule: AclRule, ctx: TokenContext | None) -> bool:
+    """True when an ACL rule names the caller (directly, through a group, or everyone)."""
     identities, groups = _principal_sets(ctx)
     if rule.principal_type == "anonymous":
         return True
@@ -147,7 +148,7 @@ def acl_permissions(session: Session, ctx: TokenContext | None, collection: Coll
     best = ""
     rules = session.scalars(select(AclRule).where(AclRule.collection_id == collection.id)).all()
     for rule in rules:
-        if _rule_applies(rule, ctx) and cpath.is_within(rule.path):
+        if rule_applies(rule, ctx) and cpath.is_within(rule.path):
             if rule.permissions == WRITE:
                 return WRITE
             best = READ

@@ -57,7 +57,6 @@ class Collection(Base):
     high_assurance: Mapped[bool] = mapped_column(Boolean, default=False)
     public: Mapped[bool] = mapped_column(Boolean, default=True)  # visible in "all" searches
     root_path: Mapped[str] = mapped_column(Text)  # absolute folder on this machine
-    https_server: Mapped[str] = mapped_column(Text, default="")
     subscription_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     # Set through the control API to simulate an outage (503 on every operation).
     available: Mapped[bool] = mapped_column(Boolean, default=True)
