@@ -87,6 +87,8 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str | None] = mapped_column(String(128), nullable=True)
     code_challenge_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
     nonce: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # Echoed in the token response, as Globus does.
+    state: Mapped[str | None] = mapped_column(Text, nullable=True)
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
     auth_time: Mapped[int] = mapped_column(Integer, default=now)
     expires_at: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,152 @@
+"""The control API under /_emulator/ for tests and benchmarks (HTTP Basic with control credentials).
+
+It changes the running emulator (settings, availability, big folder, redirect URIs); it is not
+part of any Globus API, and nothing here is reachable without the control password except health.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, request
+
+from emulator.db import db_session, write_lock
+from emulator.errors import GlobusError, bad_request
+
+bp = Blueprint("control", __name__)
+
+_SETTING_PARSERS = {
+    "throughput": (int, lambda value: value >= 0, "an integer of 0 or more"),
+    "fault_rate": (float, lambda value: 0.0 <= value <= 1.0, "a number between 0 and 1"),
+    "access_token_lifetime": (int, lambda value: value > 0, "a positive integer"),
+}
+
+
+@bp.before_request
+def _require_control_credentials():
+    if request.endpoint == "control.health":
+        return None
+    auth = request.authorization
+    username = current_app.config.get("EMULATOR_CONTROL_USERNAME")
+    password = current_app.config.get("EMULATOR_CONTROL_PASSWORD")
+    ok = (
+        auth is not None and auth.type == "basic" and password is not None
+        and hmac.compare_digest(auth.username or "", username or "")
+        and hmac.compare_digest(auth.password or "", password)
+    )
+    if not ok:
+        response = jsonify({"code": "AuthenticationFailed", "message": "Control API credentials required.",
+                            "request_id": "control"})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Basic realm="emulator control"'
+        return response
+    return None
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise bad_request("Send a JSON object body.")
+    return body
+
+
+def _settings_document() -> dict[str, Any]:
+    settings = current_app.config["EMULATOR_SETTINGS"]
+    return {name: getattr(settings, name) for name in _SETTING_PARSERS}
+
+
+@bp.get("/health")
+def health():
+    """Liveness check, no credentials needed."""
+    return {"status": "ok"}
+
+
+@bp.get("/settings")
+def get_settings():
+    """The live values of the adjustable settings."""
+    return _settings_document()
+
+
+@bp.post("/settings")
+def change_settings():
+    """Change throughput, fault_rate and/or access_token_lifetime while running."""
+    body = _json_body()
+    unknown = sorted(set(body) - set(_SETTING_PARSERS))
+    if unknown:
+        raise bad_request(f"Unknown settings: {', '.join(unknown)}. Known: {', '.join(_SETTING_PARSERS)}.")
+    parsed = {}
+    for name, raw in body.items():
+        convert, valid, expected = _SETTING_PARSERS[name]
+        # bool is an int in Python; reject it so `true` is not silently read as 1.
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise bad_request(f"{name} must be {expected}.")
+        value = convert(raw)
+        if not valid(value) or (convert is int and value != raw):
+            raise bad_request(f"{name} must be {expected}.")
+        parsed[name] = value
+    settings = current_app.config["EMULATOR_SETTINGS"]
+    # Validate everything first so a bad field leaves all settings unchanged.
+    for name, value in parsed.items():
+        setattr(settings, name, value)
+    return _settings_document()
+
+
+@bp.post("/collections/<collection_id>/availability")
+def collection_availability(collection_id: str):
+    """Make a collection answer 503 (or serve again)."""
+    body = _json_body()
+    if not isinstance(body.get("available"), bool):
+        raise bad_request("'available' must be true or false.")
+    from emulator.transfer.control import set_availability
+
+    with write_lock:
+        session = db_session()
+        try:
+            set_availability(session, collection_id, body["available"])
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    return {"collection_id": collection_id, "available": body["available"]}
+
+
+@bp.post("/big-folder")
+def big_folder():
+    """Create the big folder once and return its manifest entry."""
+    body = _json_body()
+    entries = body.get("entries")
+    if isinstance(entries, bool) or not isinstance(entries, int) or entries <= 0:
+        raise bad_request("'entries' must be a positive integer.")
+    from emulator.seed import update_seed_manifest, write_manifest
+    from emulator.transfer.control import create_big_folder
+
+    result = create_big_folder(current_app._get_current_object(), entries)
+    update_seed_manifest(current_app._get_current_object(), "big_folder", result)
+    write_manifest(current_app._get_current_object())
+    return result
+
+
+@bp.post("/redirect-uris")
+def add_redirect_uri():
+    """Allow one more exact redirect URI for the portal client (and republish emulator.json)."""
+    body = _json_body()
+    uri = body.get("uri")
+    if not isinstance(uri, str) or urlsplit(uri).scheme not in ("http", "https") or not urlsplit(uri).netloc:
+        raise bad_request("'uri' must be an absolute http(s) URL.")
+    if urlsplit(uri).fragment:
+        raise bad_request("A redirect URI must not contain a fragment.")
+    from emulator.auth.seed import ensure_redirect_uris
+    from emulator.seed import write_manifest
+
+    app = current_app._get_current_object()
+    with write_lock:
+        session = db_session()
+        try:
+            uris = ensure_redirect_uris(session, app.config["EMULATOR_PORTAL_CLIENT_ID"], [uri])
+            session.commit()
+        except LookupError as err:
+            session.rollback()
+            raise GlobusError(500, "ServerError", str(err)) from err
+    write_manifest(app)
+    return {"client_id": app.config["EMULATOR_PORTAL_CLIENT_ID"], "redirect_uris": uris}
