@@ -43,11 +43,17 @@ def parse_date(value: str) -> float | None:
     return parsed.timestamp()
 
 
+def escape_key(key: str) -> str:
+    """A content key as one step of a field path: Globus writes a literal dot as `\\.`."""
+    return str(key).replace(".", "\\.")
+
+
 def iter_scalars(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """(dotted field path, scalar) for every scalar in a JSON document; lists flatten in place."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from iter_scalars(item, f"{path}.{key}" if path else str(key))
+            step = escape_key(key)
+            yield from iter_scalars(item, f"{path}.{step}" if path else step)
     elif isinstance(value, list):
         for item in value:
             yield from iter_scalars(item, path)
@@ -86,8 +92,9 @@ def index_rows(entry_pk: int, content: dict) -> tuple[list[SearchToken], list[Se
     for field, value in iter_scalars(content):
         values.append(field_value_row(entry_pk, field, value))
         if isinstance(value, str):
-            texts.append(value.lower())
-            for word in tokenize(value):
+            words = tokenize(value)
+            texts.append(" ".join(words))
+            for word in words:
                 token_counts[(field[:255], word)] += 1
     tokens = [SearchToken(entry_pk=entry_pk, field=f, token=t, count=c) for (f, t), c in token_counts.items()]
     return tokens, values, "\n".join(texts)

@@ -64,7 +64,7 @@ class SearchEntry(Base):
     entry_id: Mapped[str] = mapped_column(String(1024), default="")
     content_json: Mapped[str] = mapped_column(Text)
     visible_to_json: Mapped[str] = mapped_column(Text)
-    # Lower-cased text of every string value, used only to confirm quoted phrases.
+    # One line of normalised words per string value; used only to confirm quoted phrases.
     text_blob: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[int] = mapped_column(Integer, default=now)
     updated_at: Mapped[int] = mapped_column(Integer, default=now)

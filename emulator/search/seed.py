@@ -1,7 +1,8 @@
 """Seed the "Gateway datasets" index: ~200 dataset records that point at real seeded folders.
 
 Subjects are `globus://<collection_id>/<path>/` for folders found under the data root that the
-transfer seed created; sizes and file counts are measured on disk, the rest of the metadata is
+transfer seed created (then, when there are fewer than 200 folders, `globus://<id>/<path>` for
+files spread over them); sizes and file counts are measured on disk, the rest of the metadata is
 generated from a fixed random seed so every reset produces the same index.
 """
 from __future__ import annotations
@@ -19,16 +20,7 @@ from sqlalchemy.orm import Session
 
 from emulator.search.indexing import upsert_entry
 from emulator.search.models import SearchIndex, SearchIndexRole
-from emulator.search.seed_vocabulary import (
-    AFFILIATIONS,
-    DATA_TYPES,
-    FIRST_NAMES,
-    INSTRUMENTS,
-    KEYWORDS,
-    LAST_NAMES,
-    LICENSES,
-    TOPICS,
-)
+from emulator.search.seed_vocabulary import AFFILIATIONS, DOMAINS, FIRST_NAMES, LAST_NAMES, LICENSES
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +32,28 @@ MAX_FOLDER_ENTRIES = 1000
 MAX_DEPTH = 4
 RANDOM_SEED = 20260202
 
-# Which visibility each collection's records get: group-only for the lab share, alice-only for
-# her own shares, public elsewhere (with a few private exceptions mixed in below).
+# Metadata is usually public even when the data is not; about half the records of the lab share
+# are for the Cryo-EM Lab only and half of Alice's for her only, with a few others mixed in.
 GROUP_COLLECTIONS = {"Cryo-EM Shared Data"}
 ALICE_COLLECTIONS = {"Alice Project Share", "Alice's Laptop"}
+PRIVATE_SHARE = 0.5
+# The lab's own storage holds structural-biology data; other collections hold any domain's.
+LAB_COLLECTIONS = {"Cryo-EM Shared Data", "Lab Archive"}
 
 
 @dataclass(frozen=True)
-class SeedFolder:
-    """A real folder on disk that a record describes."""
+class SeedTarget:
+    """A real folder or file on disk that a record describes."""
 
     collection_id: str
     collection_name: str
-    path: str  # absolute collection path, with leading and trailing "/"
+    path: str  # absolute collection path; folders end with "/"
     size_bytes: int
     file_count: int
+
+    @property
+    def is_folder(self) -> bool:
+        return self.path.endswith("/")
 
 
 def _folder_stats(folder: Path) -> tuple[int, int]:
@@ -72,35 +71,56 @@ def _folder_stats(folder: Path) -> tuple[int, int]:
     return size, count
 
 
-def find_folders(collections: list[dict[str, Any]], data_root: Path) -> list[SeedFolder]:
-    """Every folder (depth-limited, skipping huge ones) of every seeded collection, sorted."""
-    found: list[SeedFolder] = []
+def find_targets(collections: list[dict[str, Any]], data_root: Path) -> tuple[list[SeedTarget], list[SeedTarget]]:
+    """(folders, files) of every seeded collection, depth-limited and skipping huge folders, sorted."""
+    folders: list[SeedTarget] = []
+    files: list[SeedTarget] = []
     for collection in collections:
         root = Path(collection.get("data_root") or data_root / collection["id"])
         if not root.is_dir():
             continue
-        for current, dirs, files in os.walk(root):
+        name = collection.get("display_name", "")
+        for current, dirs, names in os.walk(root):
             depth = len(Path(current).relative_to(root).parts)
-            if len(dirs) + len(files) > MAX_FOLDER_ENTRIES or depth >= MAX_DEPTH:
+            if len(dirs) + len(names) > MAX_FOLDER_ENTRIES or depth >= MAX_DEPTH:
                 dirs.clear()
-            dirs.sort()
-            if depth == 0:
                 continue
-            relative = "/" + Path(current).relative_to(root).as_posix() + "/"
-            size, count = _folder_stats(Path(current))
-            found.append(SeedFolder(collection["id"], collection.get("display_name", ""), relative, size, count))
-    return sorted(found, key=lambda f: (f.collection_name, f.path))
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            relative = Path(current).relative_to(root).as_posix()
+            base = "/" if relative == "." else f"/{relative}/"
+            if depth > 0:
+                size, count = _folder_stats(Path(current))
+                folders.append(SeedTarget(collection["id"], name, base, size, count))
+            for file_name in sorted(n for n in names if not n.startswith(".")):
+                try:
+                    size = (Path(current) / file_name).stat().st_size
+                except OSError:
+                    continue
+                files.append(SeedTarget(collection["id"], name, base + file_name, size, 1))
+    order = lambda t: (t.collection_name, t.path)  # noqa: E731
+    return sorted(folders, key=order), sorted(files, key=order)
 
 
-def _visibility(folder: SeedFolder, rng: random.Random, group_urn: str | None, alice_urn: str | None) -> list[str]:
-    if folder.collection_name in GROUP_COLLECTIONS and group_urn:
-        return [group_urn]
-    if folder.collection_name in ALICE_COLLECTIONS and alice_urn:
-        return [alice_urn]
+def choose_targets(folders: list[SeedTarget], files: list[SeedTarget]) -> list[SeedTarget]:
+    """Every folder first, then files spread evenly over the rest, up to TARGET_RECORDS."""
+    chosen = folders[:TARGET_RECORDS]
+    wanted = TARGET_RECORDS - len(chosen)
+    if wanted > 0 and files:
+        step = max(len(files) / wanted, 1.0)
+        picked = sorted({int(i * step) for i in range(wanted) if int(i * step) < len(files)})
+        chosen += [files[i] for i in picked]
+    return chosen
+
+
+def _visibility(folder: SeedTarget, rng: random.Random, group_urn: str | None, alice_urn: str | None) -> list[str]:
     roll = rng.random()
-    if roll < 0.06 and group_urn:
+    if folder.collection_name in GROUP_COLLECTIONS and group_urn and roll < PRIVATE_SHARE:
         return [group_urn]
-    if roll < 0.09 and alice_urn:
+    if folder.collection_name in ALICE_COLLECTIONS and alice_urn and roll < PRIVATE_SHARE:
+        return [alice_urn]
+    if roll > 0.97 and group_urn:
+        return [group_urn]
+    if roll > 0.95 and alice_urn:
         return [alice_urn]
     return ["public"]
 
@@ -109,15 +129,17 @@ def _person(rng: random.Random) -> dict[str, str]:
     return {"name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", "affiliation": rng.choice(AFFILIATIONS)}
 
 
-def make_record(folder: SeedFolder, number: int, rng: random.Random) -> dict[str, Any]:
-    """Plausible dataset metadata for one folder (deterministic for a given rng state)."""
-    topic = rng.choice(TOPICS)
-    instrument = rng.choice(INSTRUMENTS)
-    data_type = rng.choice(DATA_TYPES)
+def make_record(folder: SeedTarget, number: int, rng: random.Random) -> dict[str, Any]:
+    """Plausible dataset metadata for one folder or file (deterministic for a given rng state)."""
+    domain_name = "structural biology" if folder.collection_name in LAB_COLLECTIONS else rng.choice(sorted(DOMAINS))
+    domain = DOMAINS[domain_name]
+    topic = rng.choice(domain["topics"])
+    instrument = rng.choice(domain["instruments"])
+    data_type = rng.choice(domain["data_types"])
     created = date(2019, 1, 1) + timedelta(days=rng.randrange(0, 6 * 365))
     published = created + timedelta(days=rng.randrange(7, 400))
-    folder_name = folder.path.rstrip("/").rsplit("/", 1)[-1]
-    keywords = sorted(set(rng.sample(KEYWORDS, rng.randint(2, 5)) + [topic.split()[0].lower()]))
+    folder_name = folder.path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    keywords = sorted(set(rng.sample(domain["keywords"], rng.randint(2, 4)) + [topic.split()[0].lower()]))
     return {
         "title": f"{topic}: {data_type} from {folder_name.replace('_', ' ').replace('-', ' ')}",
         "description": (
@@ -129,6 +151,7 @@ def make_record(folder: SeedFolder, number: int, rng: random.Random) -> dict[str
         "instrument": instrument,
         "data_type": data_type,
         "research_area": topic,
+        "domain": domain_name,
         "license": rng.choice(LICENSES),
         "date_created": created.isoformat(),
         "date_published": f"{published.isoformat()}T{rng.randrange(8, 18):02d}:{rng.randrange(60):02d}:00Z",
@@ -137,18 +160,8 @@ def make_record(folder: SeedFolder, number: int, rng: random.Random) -> dict[str
         "collection_id": folder.collection_id,
         "collection_name": folder.collection_name,
         "path": folder.path,
+        "resource_type": "folder" if folder.is_folder else "file",
     }
-
-
-def _records_for(folders: list[SeedFolder]) -> list[tuple[str, SeedFolder]]:
-    """(subject, folder) pairs: one per folder, then per-run subjects when folders are too few."""
-    pairs = [(f"globus://{f.collection_id}{f.path}", f) for f in folders]
-    run = 2
-    while folders and len(pairs) < TARGET_RECORDS:
-        # Several acquisition runs can describe the same folder; the query string keeps subjects unique.
-        pairs.extend((f"globus://{f.collection_id}{f.path}?run={run}", f) for f in folders)
-        run += 1
-    return pairs[:TARGET_RECORDS]
 
 
 def _principal_of(manifest: dict[str, Any], username: str) -> str | None:
@@ -189,14 +202,14 @@ def seed_search(session: Session, manifest: dict[str, Any], data_root: str | os.
                 index_id=INDEX_ID, principal=principal, role_name=role_name,
             ))
 
-    folders = find_folders(manifest.get("collections", []), Path(data_root))
-    if not folders:
+    targets = choose_targets(*find_targets(manifest.get("collections", []), Path(data_root)))
+    if not targets:
         log.warning("search seed found no seeded folders under %s; the index starts empty", data_root)
     group_urn = _group_urn(manifest, "Cryo-EM Lab")
     alice_urn = _principal_of(manifest, "alice@example.edu")
-    pairs = _records_for(folders)
-    for number, (subject, folder) in enumerate(pairs, start=1):
-        content = make_record(folder, number, rng)
-        upsert_entry(session, INDEX_ID, subject, None, content, _visibility(folder, rng, group_urn, alice_urn))
+    for number, target in enumerate(targets, start=1):
+        content = make_record(target, number, rng)
+        subject = f"globus://{target.collection_id}{target.path}"
+        upsert_entry(session, INDEX_ID, subject, None, content, _visibility(target, rng, group_urn, alice_urn))
     session.flush()
-    manifest["search_index"] = {"id": INDEX_ID, "display_name": INDEX_NAME, "records": len(pairs)}
+    manifest["search_index"] = {"id": INDEX_ID, "display_name": INDEX_NAME, "records": len(targets)}
