@@ -6,6 +6,7 @@ ACL rules on guest collections, ownership on personal ones, anonymous read on pu
 """
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import Iterable
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from emulator.auth.tokens import TokenContext
 from emulator.db import write_lock
 from emulator.errors import GlobusError
-from emulator.transfer.models import AclRule, Collection, MappedIdentity, RecentUse, RoleAssignment, now
+from emulator.transfer.models import AclRule, Collection, MappedIdentity, RecentUse, RoleAssignment
 from emulator.transfer.paths import CollectionPath, fs_path, parse_path
 
 TRANSFER_ALL_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
@@ -237,7 +238,7 @@ def note_use(session: Session, ctx: TokenContext | None, collections: Iterable[C
         for collection in collections:
             row = session.get(RecentUse, (ctx.identity_id, collection.id))
             if row is None:
-                session.add(RecentUse(identity_id=ctx.identity_id, collection_id=collection.id, last_used_at=now()))
+                session.add(RecentUse(identity_id=ctx.identity_id, collection_id=collection.id, last_used_at=time.time()))
             else:
-                row.last_used_at = now()
+                row.last_used_at = time.time()
         session.commit()

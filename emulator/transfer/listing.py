@@ -300,8 +300,8 @@ def parse_orderby(raw: str | None) -> Callable[[Entry], tuple]:
             raise bad_request(f"Invalid orderby {part.strip()!r}: use a field of {', '.join(ORDER_FIELDS)} "
                               "followed by ASC or DESC.")
         specs.append((field, direction == "DESC"))
-    if not any(field == "name" for field, _ in specs):
-        specs.append(("name", False))  # a total order, so pages never overlap
+    if specs == [("name", False)]:
+        return lambda entry: (entry.name,)
 
     def key(entry: Entry) -> tuple:
         values = []
@@ -361,11 +361,13 @@ def list_directory(
             except FileNotFoundError:
                 continue  # removed while we were listing
 
-    chosen = heapq.nsmallest(offset + limit, matching(), key=order_key)[offset:]
+    # The heap holds only (sort key, name) pairs, compared in C; documents are built for the page only.
+    keyed = ((order_key(entry), entry.name) for entry in matching())
+    chosen = heapq.nsmallest(offset + limit, keyed)[offset:]
     documents = []
-    for entry in chosen:
+    for _, name in chosen:
         try:
-            documents.append(entry.document())
+            documents.append(Entry(name, os.path.join(directory, name), root_real).document())
         except FileNotFoundError:
-            continue
+            continue  # removed since the scan
     return Page(documents, counter["total"])

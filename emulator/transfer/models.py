@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emulator.db import Base
@@ -146,7 +146,8 @@ class RecentUse(Base):
     collection_id: Mapped[str] = mapped_column(
         ForeignKey("transfer_collections.id", ondelete="CASCADE"), primary_key=True
     )
-    last_used_at: Mapped[int] = mapped_column(Integer, default=now, index=True)
+    # Sub-second precision keeps "newest first" exact for uses within the same second.
+    last_used_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)
 
 
 class BigFolder(Base):
