@@ -78,6 +78,10 @@ def require_role(session: Session, index_id: str, caller: TokenContext, least: s
     if not has_role(session, index_id, caller, least):
         raise search_error(
             403,
-            f"AccessForbidden.Needs{least.capitalize()}",
-            f"The operation you have requested requires \"{least.capitalize()}\" rights on index {index_id}.",
+            "Forbidden.Generic",
+            f"This operation requires the {least} role (or a stronger one) on index {index_id}.",
+            error_data={
+                "cause": f"You do not have the {least} role on this index.",
+                "recommended_resolution": "Ask an administrator of the index to grant you a role.",
+            },
         )

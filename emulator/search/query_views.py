@@ -30,7 +30,7 @@ def _visible_principals(index_id: str, search: SearchRequest) -> frozenset[str] 
     if not search.bypass_visible_to:
         return principals_of(caller)
     if not has_role(db_session(), index_id, caller, "admin"):
-        raise search_error(403, "AccessForbidden.NeedsAdmin",
+        raise search_error(403, "Forbidden.Generic",
                            "bypass_visible_to is allowed only for administrators of the index.")
     return None
 
