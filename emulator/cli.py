@@ -107,12 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from_args(args)
 
     from emulator.app import create_app
+    from emulator.auth.keys import load_or_create_key
     from emulator.seed import InstanceError, is_fresh, prepare_runtime, reset_instance, seed, write_manifest
 
     Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
     if settings.reset:
         reset_instance(settings.instance_dir)
     fresh = is_fresh(settings.instance_dir)
+    # Made up front, not on the first ID token, so its 0600 file exists before anyone connects.
+    load_or_create_key(settings.instance_dir)
     app = create_app(settings)
     server = make_server(settings.host, settings.port, app, threaded=True)
     settings.port = server.server_port

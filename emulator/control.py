@@ -20,6 +20,8 @@ _SETTING_PARSERS = {
     "throughput": (int, lambda value: value >= 0, "an integer of 0 or more"),
     "fault_rate": (float, lambda value: 0.0 <= value <= 1.0, "a number between 0 and 1"),
     "access_token_lifetime": (int, lambda value: value > 0, "a positive integer"),
+    # 0 makes every new authorization code expire at once, which tests use for the expiry path.
+    "code_lifetime": (int, lambda value: value >= 0, "an integer of 0 or more"),
 }
 
 
