@@ -1,0 +1,53 @@
+"""The Science Gateway portal: create_app() builds the Flask application."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config.settings import PROJECT_ROOT, load_settings
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal from the environment (and optional overrides, same names as env vars)."""
+    from app.blueprints import register_blueprints
+    from app.database import init_database
+    from app.errors import register_error_handlers
+    from app.extensions import migrate
+    from app.logging_setup import configure_logging
+    from app.security.csrf import init_csrf
+    from app.security.headers import init_security_headers
+    from app.security.keyring_config import init_keyring
+    from app.security.session_policy import init_session_policy
+    from app.server_sessions import init_sessions
+    from app.templating import init_templating
+
+    settings = load_settings(overrides=config_overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["GATEWAY_INSTANCE_DIR"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(settings)
+    # The default SQLite database, the demo key file and the session secret live here.
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        count = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+    init_database(app)
+    migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
+    init_keyring(app)
+    init_sessions(app)
+    # Order matters: timeouts decide who is logged in before CSRF and the views run.
+    init_session_policy(app)
+    init_csrf(app)
+    init_security_headers(app)
+    register_error_handlers(app)
+    init_templating(app)
+    register_blueprints(app)
+    return app

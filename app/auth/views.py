@@ -1,0 +1,69 @@
+"""Auth routes: thin wrappers over app.services.auth and app.services.consent."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+
+from app.auth import bp
+from app.auth.access import current_user_id, login_required
+from app.security.redirects import safe_next_path
+from app.services import auth as auth_service
+from app.services import consent
+
+SITE_NAME = "Science Gateway"
+
+
+@bp.get("/login")
+def login():
+    """Start a Globus login (optionally asking for extra consent), then return to `next`."""
+    next_path = safe_next_path(request.args.get("next")) or url_for("dashboard.index")
+    extra_scopes = consent.take_login_scopes(session, request.args.get("scopes"))
+    if current_user_id() is not None and not extra_scopes:
+        return redirect(next_path)
+    authorize_url = auth_service.begin_login(
+        session,
+        redirect_uri=url_for("auth.callback", _external=True),
+        next_path=next_path,
+        extra_scopes=extra_scopes,
+        user_id=current_user_id(),
+    )
+    return redirect(authorize_url)
+
+
+@bp.get("/auth/callback")
+def callback():
+    """Globus Auth returns here with a code (or an error)."""
+    result = auth_service.complete_login(
+        session, request.args, redirect_uri=url_for("auth.callback", _external=True)
+    )
+    if result.has_stashed_form:
+        return redirect(url_for("auth.resume"))
+    return redirect(result.next_path)
+
+
+@bp.get("/auth/resume")
+@login_required
+def resume():
+    """Offer a form that was interrupted by a consent request, for the user to confirm."""
+    stashed = consent.pop_stashed_form(session)
+    return render_template("auth/resume.html", stashed=stashed)
+
+
+@bp.post("/logout")
+def logout():
+    """Revoke and delete the user's tokens, end the session, then log out of Globus Auth too."""
+    user_id = current_user_id()
+    session.clear()
+    if user_id is None:
+        return redirect(url_for("auth.logged_out"))
+    auth_service.logout(user_id)
+    return redirect(
+        auth_service.logout_redirect_url(
+            return_to=url_for("auth.logged_out", _external=True), site_name=SITE_NAME
+        )
+    )
+
+
+@bp.get("/logged-out")
+def logged_out():
+    """Where Globus Auth sends the browser after its own logout."""
+    return render_template("auth/logged_out.html")

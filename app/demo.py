@@ -1,0 +1,112 @@
+"""`gateway demo`: the emulator, the portal (and the worker, once it exists) as child processes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import requests
+
+from config.settings import PROJECT_ROOT
+
+STARTUP_TIMEOUT = 120
+
+
+def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool) -> None:
+    """Start everything, print where to go and how to log in, and stop it all on Ctrl-C."""
+    instance = PROJECT_ROOT / "instance"
+    emulator_dir = instance / "emulator"
+    manifest_path = emulator_dir / "emulator.json"
+    manifest_path.unlink(missing_ok=True)
+    portal_url = f"http://127.0.0.1:{port}"
+    children: list[subprocess.Popen] = []
+    env = {
+        **os.environ,
+        "GATEWAY_ENV": os.environ.get("GATEWAY_ENV", "development"),
+        "GATEWAY_EMULATOR_MANIFEST": str(manifest_path),
+    }
+    try:
+        emulator_command = [
+            sys.executable, "-m", "emulator", "--port", str(emulator_port), "--instance", str(emulator_dir),
+            "--redirect-uri", f"{portal_url}/auth/callback",
+        ]
+        children.append(_start(emulator_command + (["--reset"] if reset else []), os.environ.copy()))
+        manifest = _wait_for_manifest(manifest_path, children[0])
+        # The portal's session secret and token key file are generated (0600) in instance/ here.
+        subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
+        children.append(_start([sys.executable, "-m", "app.cli", "run", "--port", str(port)], env))
+        if with_worker:
+            children.append(_start([sys.executable, "-m", "app.cli", "worker"], env))
+        _wait_for_http(portal_url + "/", children[1])
+        _print_banner(portal_url, manifest)
+        _wait_while_running(children)
+    except KeyboardInterrupt:
+        click.echo("\nstopping the demo")
+    except subprocess.CalledProcessError as exc:
+        raise click.ClickException(f"`{' '.join(exc.cmd[2:])}` failed with exit code {exc.returncode}") from None
+    finally:
+        _stop(children)
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+
+
+def _wait_for_manifest(path: Path, process: subprocess.Popen) -> dict:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not path.exists():
+        if process.poll() is not None:
+            raise click.ClickException(f"the emulator exited with code {process.returncode} (is its port free?)")
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"the emulator did not write {path} within {STARTUP_TIMEOUT} s")
+        time.sleep(0.1)
+    return json.loads(path.read_text())
+
+
+def _wait_for_http(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            raise click.ClickException(f"the portal exited with code {process.returncode} (is its port free?)")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"the portal did not answer at {url} within {STARTUP_TIMEOUT} s") from None
+            time.sleep(0.2)
+
+
+def _print_banner(portal_url: str, manifest: dict) -> None:
+    click.echo("")
+    click.secho(f"Science Gateway demo is running: {portal_url}/", bold=True)
+    click.echo(f"Globus emulator: {manifest['base_url']}/")
+    click.echo("Demo logins:")
+    for user in manifest.get("users", []):
+        role = f" ({user['role']})" if user.get("role") else ""
+        click.echo(f"  {user['username']:<22} password: {user['password']}{role}")
+    click.echo("Press Ctrl-C to stop.")
+
+
+def _wait_while_running(children: list[subprocess.Popen]) -> None:
+    while True:
+        for child in children:
+            if child.poll() is not None:
+                raise click.ClickException(f"`{' '.join(child.args[2:])}` exited with code {child.returncode}")
+        time.sleep(0.5)
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in reversed(children):
+        if child.poll() is None:
+            child.terminate()
+    for child in reversed(children):
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=5)

@@ -1,0 +1,128 @@
+"""One registration of pages and JSON bodies for domain errors and HTTP errors.
+
+HTML for browsers; JSON for `/api/` paths and for clients that prefer application/json. Pages
+never show a traceback; 5xx details go to the (redacted) log only.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from app.security.redirects import safe_next_path
+from app.services import consent
+from app.services.errors import (
+    DomainError,
+    InvalidRequest,
+    LoginCancelled,
+    LoginRefused,
+    ReauthenticationRequired,
+    RemoteUnavailable,
+)
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+
+
+def wants_json() -> bool:
+    """True for API paths and for clients that prefer JSON over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _json_error(error: DomainError, **extra):
+    body = {"error": error.code, "message": error.message, **extra}
+    return jsonify(body), error.status_code
+
+
+def handle_reauthentication(error: ReauthenticationRequired):
+    """Send the user through login again (with the extra scopes), then back to what they did."""
+    if wants_json():
+        return _json_error(error, required_scopes=error.scopes, login_url=url_for("auth.login"))
+    if request.method == "GET":
+        next_path = safe_next_path(request.full_path.rstrip("?")) or url_for("dashboard.index")
+    else:
+        if consent.stash_form(session, request.path, request.form.items(multi=True)):
+            next_path = url_for("auth.resume")
+        else:
+            flash("Your form was too large to keep while you logged in again; please submit it again.", "warning")
+            next_path = _same_site_referrer() or url_for("dashboard.index")
+    try:
+        allowed = consent.remember_consent_request(session, error.scopes, next_path)
+    except InvalidRequest:
+        log.warning("consent request with scopes outside the allowlist refused")
+        return _page("errors/error.html", 400, title="Consent cannot be requested",
+                     message="Globus asked for access this portal does not request. Please contact the portal team.")
+    if not allowed:
+        return _page("errors/error.html", 403, title="Consent was not granted",
+                     message="Globus still reports that consent is missing after several logins. "
+                             "Check the consent screen at Globus Auth, or contact the portal team.")
+    return redirect(url_for("auth.login", next=next_path))
+
+
+def handle_unavailable(error: RemoteUnavailable):
+    """503: say which service is down and offer to retry."""
+    if wants_json():
+        response, status = _json_error(error, service=error.service)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
+    if request.endpoint == "auth.callback":
+        retry_url = url_for("auth.login")
+    elif request.method == "GET":
+        retry_url = safe_next_path(request.full_path.rstrip("?")) or url_for("dashboard.index")
+    else:
+        retry_url = _same_site_referrer() or url_for("dashboard.index")
+    response = _page("errors/unavailable.html", 503, error=error, retry_url=retry_url)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def handle_login_problem(error: LoginRefused | LoginCancelled):
+    """A refused or cancelled login: a friendly page with a way to try again."""
+    if wants_json():
+        return _json_error(error)
+    template = "auth/access_denied.html" if isinstance(error, LoginCancelled) else "auth/login_refused.html"
+    return _page(template, error.status_code, error=error)
+
+
+def handle_domain_error(error: DomainError):
+    """Permission denied, not found, invalid request: one page each, or JSON."""
+    if wants_json():
+        extra = {"field": error.field} if isinstance(error, InvalidRequest) and error.field else {}
+        return _json_error(error, **extra)
+    titles = {403: "Permission denied", 404: "Not found", 400: "That request was not accepted"}
+    return _page("errors/error.html", error.status_code,
+                 title=titles.get(error.status_code, "Something went wrong"), message=error.message)
+
+
+def handle_http_error(error: HTTPException):
+    """Werkzeug's HTTP errors (and unhandled exceptions, as 500) as our own pages."""
+    status = error.code or 500
+    message = error.description if status < 500 else "Something went wrong on our side. Please try again."
+    if wants_json():
+        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), status
+    return _page("errors/error.html", status, title=error.name, message=message)
+
+
+def _page(template: str, status: int, **context):
+    return make_response(render_template(template, status=status, **context), status)
+
+
+def _same_site_referrer() -> str | None:
+    referrer = request.referrer
+    if not referrer or not referrer.startswith(request.host_url):
+        return None
+    return safe_next_path("/" + referrer[len(request.host_url):])
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Register every handler, once."""
+    app.register_error_handler(ReauthenticationRequired, handle_reauthentication)
+    app.register_error_handler(RemoteUnavailable, handle_unavailable)
+    app.register_error_handler(LoginRefused, handle_login_problem)
+    app.register_error_handler(LoginCancelled, handle_login_problem)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_error)

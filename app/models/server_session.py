@@ -1,0 +1,20 @@
+"""The server-side session table (flask-session's SQL layout), created by a migration."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class ServerSession(db.Model):
+    """One browser session: an opaque id (the cookie value) and its serialized data."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expiry: Mapped[datetime | None] = mapped_column(DateTime, index=True)

@@ -1,0 +1,1 @@
+"""Security building blocks: token encryption, CSRF, safe redirects, headers, sessions, log redaction."""

@@ -1,0 +1,101 @@
+"""Server-side sessions: flask-session's Redis backend, or our SQL table (created by a migration).
+
+flask-session's own SQL backend creates its table when the app starts; ours must come from
+Alembic like every other table, so the SQL interface below reuses flask-session's machinery
+(cookie handling, serializer, id regeneration) over the `sessions` model instead.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+from flask_session import Session
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+
+from app.extensions import db
+from app.models.server_session import ServerSession
+from app.models.timestamps import utcnow
+
+sess = Session()
+
+
+class SqlSessionInterface(ServerSideSessionInterface):
+    """Stores sessions in the migrated `sessions` table through the app's SQLAlchemy engine."""
+
+    session_class = ServerSideSession
+    ttl = False
+
+    def __init__(self, app: Flask):
+        super().__init__(
+            app,
+            key_prefix="session:",
+            use_signer=False,
+            permanent=True,
+            sid_length=32,
+            serialization_format="msgpack",
+            # Expired rows are purged on roughly one request in this many.
+            cleanup_n_requests=500,
+        )
+
+    # Each operation uses its own ORM session, so saving the browser session never commits (or
+    # trips over) whatever the view left in db.session.
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        with OrmSession(db.engine) as orm:
+            row = orm.scalar(select(ServerSession).where(ServerSession.session_id == store_id))
+            if row is None:
+                return None
+            if row.expiry is None or row.expiry <= utcnow():
+                orm.delete(row)
+                orm.commit()
+                return None
+            return self.serializer.decode(row.data)
+
+    def _delete_session(self, store_id: str) -> None:
+        with OrmSession(db.engine) as orm, orm.begin():
+            orm.execute(delete(ServerSession).where(ServerSession.session_id == store_id))
+
+    def _upsert_session(
+        self, session_lifetime: timedelta, session: ServerSideSession, store_id: str
+    ) -> None:
+        expiry: datetime = utcnow() + session_lifetime
+        data = self.serializer.encode(session)
+        try:
+            self._write(store_id, data, expiry)
+        except IntegrityError:
+            # Two first requests of one new session raced to insert; the row exists now.
+            self._write(store_id, data, expiry)
+
+    @staticmethod
+    def _write(store_id: str, data: bytes, expiry: datetime) -> None:
+        with OrmSession(db.engine) as orm, orm.begin():
+            row = orm.scalar(select(ServerSession).where(ServerSession.session_id == store_id))
+            if row is None:
+                orm.add(ServerSession(session_id=store_id, data=data, expiry=expiry))
+            else:
+                row.data = data
+                row.expiry = expiry
+
+    def _delete_expired_sessions(self) -> None:
+        with OrmSession(db.engine) as orm, orm.begin():
+            orm.execute(delete(ServerSession).where(ServerSession.expiry <= utcnow()))
+
+
+def init_sessions(app: Flask) -> None:
+    """Bind the configured session backend (SESSION_BACKEND=sqlalchemy|redis) to the app."""
+    if app.config["SESSION_BACKEND"] == "redis":
+        import redis
+
+        app.config["SESSION_TYPE"] = "redis"
+        app.config["SESSION_REDIS"] = redis.Redis.from_url(app.config["REDIS_URL"])
+        app.config.setdefault("SESSION_KEY_PREFIX", "gateway-session:")
+        sess.init_app(app)
+    else:
+        app.session_interface = SqlSessionInterface(app)
+
+
+def regenerate_session_id(app: Flask, session: ServerSideSession) -> None:
+    """Give the session a new id (drops the old stored copy) — done at every login."""
+    app.session_interface.regenerate(session)

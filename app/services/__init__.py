@@ -1,0 +1,1 @@
+"""The service layer: what the portal can do, user first, plain data out, domain errors raised."""

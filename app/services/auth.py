@@ -1,0 +1,167 @@
+"""Browser login and logout: the portal's half of the OAuth2/OIDC dance and of the clean-up.
+
+The pending login (state, PKCE verifier, nonce, where to go next) lives in the server-side
+session under its state value and is consumed exactly once by the callback.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Mapping, MutableMapping
+
+from flask import current_app
+
+from app.security.csrf import rotate_csrf_token
+from app.security.redirects import safe_next_path
+from app.security.session_policy import start_authenticated_session
+from app.server_sessions import regenerate_session_id
+from app.services import consent, token_records, users
+from app.services.errors import LoginCancelled, LoginRefused, RemoteUnavailable
+from app.services.globus import auth_flow
+from app.services.globus.clients import AUTH_RESOURCE_SERVER
+from app.services.globus.scopes import login_scopes, requested_scopes_by_resource_server
+from app.services.revocations import discard_user_tokens, retry_pending_revocations
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "_login_flows"
+MAX_PENDING_FLOWS = 5
+FLOW_LIFETIME = 15 * 60
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Who logged in and where to send them."""
+
+    user_id: int
+    next_path: str
+    has_stashed_form: bool
+
+
+def begin_login(
+    session: MutableMapping,
+    *,
+    redirect_uri: str,
+    next_path: str,
+    extra_scopes: list[str],
+    user_id: int | None,
+) -> str:
+    """Record a new pending login in the session and return the Globus Auth URL to send the user to."""
+    previous = token_records.requested_scopes(user_id) if user_id is not None else []
+    scopes = login_scopes(previous, extra_scopes)
+    state = secrets.token_urlsafe(32)  # 256 bits
+    verifier = secrets.token_urlsafe(64)  # 86 characters, inside PKCE's 43..128
+    nonce = secrets.token_urlsafe(32)
+    now = int(time.time())
+    flows = {
+        key: flow
+        for key, flow in (session.get(PENDING_KEY) or {}).items()
+        if now - int(flow.get("created", 0)) <= FLOW_LIFETIME
+    }
+    # Several tabs may log in at once, but only a few: the oldest are dropped.
+    for key in sorted(flows, key=lambda k: flows[k]["created"])[: max(0, len(flows) - MAX_PENDING_FLOWS + 1)]:
+        flows.pop(key)
+    flows[state] = {
+        "verifier": verifier,
+        "nonce": nonce,
+        "next": safe_next_path(next_path) or "/",
+        "scopes": scopes,
+        "created": now,
+    }
+    session[PENDING_KEY] = flows
+    return auth_flow.authorize_url(
+        redirect_uri=redirect_uri, scopes=scopes, state=state, verifier=verifier, nonce=nonce
+    )
+
+
+def complete_login(session: MutableMapping, args: Mapping[str, str], *, redirect_uri: str) -> LoginResult:
+    """Check the callback, exchange the code, store user and tokens, and rotate the session."""
+    flow = _take_flow(session, args.get("state"))
+    error = args.get("error")
+    if error:
+        if error == "access_denied":
+            raise LoginCancelled("You declined to log in to the Science Gateway with Globus.")
+        raise LoginRefused("provider_error", "Globus Auth could not complete the login.")
+    if flow is None:
+        raise LoginRefused(
+            "state",
+            "This login response does not belong to a login started in this browser session "
+            "(it is missing, was already used, or has expired).",
+        )
+    code = args.get("code")
+    if not code:
+        raise LoginRefused("code_missing", "Globus Auth did not send an authorization code.")
+
+    grant = auth_flow.exchange_code(
+        redirect_uri=redirect_uri, code=code, verifier=flow["verifier"], nonce=flow["nonce"]
+    )
+    userinfo = _userinfo(grant)
+    user_id = users.upsert_user_from_login(grant.claims, userinfo)
+    _store_grant(user_id, grant, flow["scopes"])
+    # A good moment to finish revocations an earlier logout could not complete.
+    retry_pending_revocations(user_id=user_id, limit=20)
+
+    stash = session.get(consent.STASH_KEY)
+    consent_loop = session.get(consent.LOOP_KEY)
+    session.clear()
+    regenerate_session_id(current_app, session)
+    if stash:
+        session[consent.STASH_KEY] = stash
+    if consent_loop:
+        session[consent.LOOP_KEY] = consent_loop
+    start_authenticated_session(user_id)
+    rotate_csrf_token()
+    return LoginResult(user_id=user_id, next_path=flow["next"], has_stashed_form=bool(stash))
+
+
+def logout(user_id: int) -> None:
+    """Revoke and delete every token of the user (failed revocations stay queued)."""
+    report = discard_user_tokens(user_id)
+    if report.pending:
+        log.warning("logout of user %s left %d revocation(s) pending", user_id, report.pending)
+
+
+def logout_redirect_url(*, return_to: str, site_name: str) -> str:
+    """Where the browser goes after local logout: Globus Auth's own logout page."""
+    return auth_flow.logout_url(redirect_uri=return_to, redirect_name=site_name)
+
+
+def _take_flow(session: MutableMapping, state: str | None) -> dict | None:
+    flows = dict(session.get(PENDING_KEY) or {})
+    flow = flows.pop(state, None) if state else None
+    # Consumed before anything else happens: a replayed callback finds nothing.
+    session[PENDING_KEY] = flows
+    if flow is not None and int(time.time()) - int(flow.get("created", 0)) > FLOW_LIFETIME:
+        return None
+    return flow
+
+
+def _userinfo(grant: auth_flow.TokenGrant) -> dict | None:
+    auth_tokens = grant.by_resource_server.get(AUTH_RESOURCE_SERVER)
+    if not auth_tokens:
+        return None
+    try:
+        return auth_flow.fetch_userinfo(auth_tokens["access_token"])
+    except RemoteUnavailable:
+        # The id_token already proved who this is; linked identities refresh at the next login.
+        log.warning("userinfo unavailable; continuing with id_token claims only")
+        return None
+
+
+def _store_grant(user_id: int, grant: auth_flow.TokenGrant, requested: list[str]) -> None:
+    granted = {rs: data.get("scope", "") for rs, data in grant.by_resource_server.items()}
+    requested_by_rs = requested_scopes_by_resource_server(requested, granted)
+    for resource_server, data in grant.by_resource_server.items():
+        token_records.save_token(
+            user_id,
+            resource_server,
+            scopes=data.get("scope", ""),
+            expires_at=int(data["expires_at_seconds"]),
+            access_token=data["access_token"],
+            refresh_token=data.get("refresh_token"),
+            token_type=data.get("token_type"),
+            requested_scopes=requested_by_rs.get(resource_server, ""),
+        )
+

@@ -1,0 +1,90 @@
+"""Consent repair bookkeeping in the server-side session.
+
+When a page needs more consent, the extra scopes and the page to return to are kept in the
+session (never trusted from the URL alone); a POST that triggered it is stashed here too and
+offered back as a confirmation page after login, so the user's input is not lost.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Iterable, MutableMapping
+
+from app.security.redirects import safe_next_path
+from app.services.globus.scopes import validate_extra_scopes
+
+CONSENT_KEY = "_consent_request"
+STASH_KEY = "_stashed_form"
+LOOP_KEY = "_consent_loop"
+MAX_STASH_BYTES = 32 * 1024
+MAX_STASH_FIELDS = 200
+STASH_LIFETIME = 30 * 60
+# The same consent requested this often within LOOP_WINDOW means Globus will not grant it.
+LOOP_LIMIT = 3
+LOOP_WINDOW = 120
+
+
+@dataclass(frozen=True)
+class StashedForm:
+    """A form submission waiting for the user's confirmation after re-login."""
+
+    action: str
+    fields: list[tuple[str, str]]
+    created_at: int
+
+
+def remember_consent_request(session: MutableMapping, scopes: Iterable[str], next_path: str) -> bool:
+    """Keep the extra scopes for the coming login; False if this consent keeps failing (a loop)."""
+    scopes = validate_extra_scopes(list(scopes))
+    now = int(time.time())
+    fingerprint = hashlib.sha256(" ".join(sorted(scopes)).encode()).hexdigest()[:16]
+    loop = session.get(LOOP_KEY) or {}
+    if loop.get("key") == fingerprint and now - int(loop.get("since", 0)) <= LOOP_WINDOW:
+        count = int(loop.get("count", 0)) + 1
+    else:
+        count, loop = 1, {"key": fingerprint, "since": now}
+    session[LOOP_KEY] = {"key": fingerprint, "since": loop.get("since", now), "count": count}
+    if count > LOOP_LIMIT:
+        return False
+    session[CONSENT_KEY] = {"scopes": scopes, "next": safe_next_path(next_path) or "/"}
+    return True
+
+
+def take_login_scopes(session: MutableMapping, url_scopes: str | None) -> list[str]:
+    """The extra scopes for a login: the ones this session asked for, else allowlisted URL scopes."""
+    pending = session.pop(CONSENT_KEY, None)
+    if pending and pending.get("scopes"):
+        return list(pending["scopes"])
+    return validate_extra_scopes(url_scopes)
+
+
+def stash_form(session: MutableMapping, action: str, fields: Iterable[tuple[str, str]]) -> bool:
+    """Keep a submitted form for replay after login; False if it is too big or not same-site."""
+    target = safe_next_path(action)
+    kept = [(str(name), str(value)) for name, value in fields if name != "csrf_token"]
+    size = sum(len(name) + len(value) for name, value in kept)
+    if target is None or len(kept) > MAX_STASH_FIELDS or size > MAX_STASH_BYTES:
+        session.pop(STASH_KEY, None)
+        return False
+    session[STASH_KEY] = {"action": target, "fields": [list(pair) for pair in kept], "at": int(time.time())}
+    return True
+
+
+def has_stashed_form(session: MutableMapping) -> bool:
+    """True if a form is waiting to be confirmed."""
+    return bool(session.get(STASH_KEY))
+
+
+def pop_stashed_form(session: MutableMapping) -> StashedForm | None:
+    """Take the stashed form (once); None if there is none or it is too old."""
+    raw = session.pop(STASH_KEY, None)
+    if not raw or int(time.time()) - int(raw.get("at", 0)) > STASH_LIFETIME:
+        return None
+    action = safe_next_path(raw.get("action"))
+    if action is None:
+        return None
+    return StashedForm(
+        action=action, fields=[(str(n), str(v)) for n, v in raw.get("fields", [])], created_at=int(raw["at"])
+    )
+

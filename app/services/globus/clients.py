@@ -1,0 +1,95 @@
+"""Per-request globus_sdk clients built from a user's stored tokens (or the portal's own credentials).
+
+Browser requests get short timeouts and few retries so a slow Globus turns into a 503 page well
+before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
+"""
+from __future__ import annotations
+
+import globus_sdk
+from flask import current_app
+from globus_sdk.transport import RequestsTransport, RetryConfig
+
+from app.services import token_records
+from app.services.errors import ReauthenticationRequired
+from app.services.globus.token_store import SqlTokenStorage
+from app.security.token_cipher import TokenDecryptionError
+
+AUTH_RESOURCE_SERVER = "auth.globus.org"
+TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
+SEARCH_RESOURCE_SERVER = "search.api.globus.org"
+
+
+def client_options(for_worker: bool) -> dict:
+    """Transport, retry policy and app name for a browser request or (for_worker) a job."""
+    config = current_app.config
+    timeout = config["WORKER_HTTP_TIMEOUT"] if for_worker else config["GLOBUS_HTTP_TIMEOUT"]
+    retries = config["WORKER_MAX_RETRIES"] if for_worker else config["GLOBUS_MAX_RETRIES"]
+    return {
+        "transport": RequestsTransport(http_timeout=timeout),
+        "retry_config": RetryConfig(max_retries=retries, max_sleep=2 if not for_worker else 10),
+        "app_name": "Science Gateway",
+    }
+
+
+def login_client(*, for_worker: bool = False) -> globus_sdk.ConfidentialAppAuthClient:
+    """A NEW confidential login client for the portal (flow state lives on it: never share one)."""
+    config = current_app.config
+    if not config.get("GLOBUS_CLIENT_ID") or not config.get("GLOBUS_CLIENT_SECRET"):
+        raise RuntimeError(
+            "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET are not configured "
+            "(or set GATEWAY_EMULATOR_MANIFEST to use the local emulator)"
+        )
+    return globus_sdk.ConfidentialAppAuthClient(
+        config["GLOBUS_CLIENT_ID"],
+        config["GLOBUS_CLIENT_SECRET"],
+        base_url=config.get("GLOBUS_AUTH_URL"),
+        **client_options(for_worker),
+    )
+
+
+def _authorizer(user_id: int, resource_server: str, for_worker: bool):
+    try:
+        record = token_records.read_token(user_id, resource_server)
+    except TokenDecryptionError:
+        current_app.logger.warning("stored %s token of user %s does not decrypt", resource_server, user_id)
+        raise ReauthenticationRequired(scopes=()) from None
+    if record is None:
+        # No grant for this service (e.g. it was added after the user last logged in).
+        raise ReauthenticationRequired(scopes=())
+    if record.refresh_token is None:
+        return globus_sdk.AccessTokenAuthorizer(record.access_token)
+    storage = SqlTokenStorage(user_id)
+    return globus_sdk.RefreshTokenAuthorizer(
+        record.refresh_token,
+        login_client(for_worker=for_worker),
+        access_token=record.access_token,
+        expires_at=record.expires_at,
+        on_refresh=storage.on_refresh,
+    )
+
+
+def transfer_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.TransferClient:
+    """A TransferClient acting as the user."""
+    return globus_sdk.TransferClient(
+        authorizer=_authorizer(user_id, TRANSFER_RESOURCE_SERVER, for_worker),
+        base_url=current_app.config.get("GLOBUS_TRANSFER_URL"),
+        **client_options(for_worker),
+    )
+
+
+def search_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.SearchClient:
+    """A SearchClient acting as the user."""
+    return globus_sdk.SearchClient(
+        authorizer=_authorizer(user_id, SEARCH_RESOURCE_SERVER, for_worker),
+        base_url=current_app.config.get("GLOBUS_SEARCH_URL"),
+        **client_options(for_worker),
+    )
+
+
+def auth_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.AuthClient:
+    """An AuthClient acting as the user (userinfo, identities)."""
+    return globus_sdk.AuthClient(
+        authorizer=_authorizer(user_id, AUTH_RESOURCE_SERVER, for_worker),
+        base_url=current_app.config.get("GLOBUS_AUTH_URL"),
+        **client_options(for_worker),
+    )

@@ -1,0 +1,91 @@
+"""The one translation of globus_sdk failures into the portal's domain errors.
+
+Use as a context manager or decorator: `with globus_errors("transfer"): tc.operation_ls(...)`.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import ContextDecorator
+from types import TracebackType
+
+import globus_sdk
+from globus_sdk.gare import to_gare
+
+from app.services.errors import (
+    InvalidRequest,
+    ReauthenticationRequired,
+    RemoteNotFound,
+    RemotePermissionDenied,
+    RemoteUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+# Auth errors meaning "the stored grant is no longer good": the user has to log in again.
+_DEAD_GRANT_CODES = {"invalid_grant", "invalid_token", "AuthenticationFailed", "TokenExpired"}
+_UNAVAILABLE_STATUSES = {429, 500, 502, 503, 504}
+
+
+class globus_errors(ContextDecorator):  # noqa: N801 - reads as a verb phrase at call sites
+    """Re-raise GlobusAPIError / NetworkError from the block as domain errors for `service`."""
+
+    def __init__(self, service: str):
+        self.service = service
+
+    def __enter__(self) -> globus_errors:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if exc is None:
+            return False
+        translated = translate(exc, self.service)
+        if translated is None:
+            return False
+        raise translated from exc
+
+
+def translate(exc: BaseException, service: str) -> Exception | None:
+    """The domain error for an SDK exception, or None if it is not a remote failure."""
+    if isinstance(exc, globus_sdk.NetworkError):
+        log.warning("%s unreachable: %s", service, type(exc).__name__)
+        return RemoteUnavailable(service)
+    if not isinstance(exc, globus_sdk.GlobusAPIError):
+        return None
+    return _translate_api_error(exc, service)
+
+
+def _translate_api_error(err: globus_sdk.GlobusAPIError, service: str) -> Exception:
+    status = err.http_status
+    message = _message(err)
+    gare = to_gare(err)
+    if gare is not None:
+        params = gare.authorization_parameters
+        return ReauthenticationRequired(
+            scopes=params.required_scopes or [], message=params.session_message or None
+        )
+    if status == 401 or (isinstance(err, globus_sdk.AuthAPIError) and err.code in _DEAD_GRANT_CODES):
+        # An access token Globus no longer accepts, or a refresh token that was revoked.
+        return ReauthenticationRequired(message="Your Globus login has expired. Please log in again.")
+    if status in _UNAVAILABLE_STATUSES:
+        log.warning("%s answered %s (%s)", service, status, err.code)
+        return RemoteUnavailable(service)
+    if status == 403:
+        return RemotePermissionDenied(message or "You do not have permission to do that.")
+    if status == 404:
+        return RemoteNotFound(message or "That was not found.")
+    if 400 <= status < 500:
+        return InvalidRequest(message or "Globus refused the request as invalid.")
+    log.warning("%s answered unexpected status %s (%s)", service, status, err.code)
+    return RemoteUnavailable(service)
+
+
+def _message(err: globus_sdk.GlobusAPIError) -> str | None:
+    text = err.message
+    if isinstance(text, str) and text.strip():
+        return text.strip()[:500]
+    return None

@@ -1,0 +1,211 @@
+"""Encrypted token rows: read, write (optimistically locked), summarize and delete.
+
+Every write goes through its own short transaction on the engine, so a token refreshed in the
+middle of a request is stored even if that request later fails. Plaintext exists only in the
+returned dataclasses, in memory.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session as OrmSession
+
+from app.extensions import db
+from app.models.timestamps import utcnow
+from app.models.token import StoredToken
+from app.security.keyring_config import current_keyring
+from app.security.token_cipher import TokenDecryptionError, token_binding
+
+log = logging.getLogger(__name__)
+
+ACCESS = "access_token"
+REFRESH = "refresh_token"
+WRITE_ATTEMPTS = 6
+
+
+class TokenWriteConflict(RuntimeError):
+    """Other writers kept changing the row; the write did not go through."""
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """Decrypted tokens for one resource server (in memory only; never render or log this)."""
+
+    user_id: int
+    resource_server: str
+    scopes: str
+    requested_scopes: str
+    expires_at: int
+    token_type: str
+    access_token: str
+    refresh_token: str | None
+    version: int
+
+    def __repr__(self) -> str:  # keep tokens out of tracebacks and debug output
+        return f"TokenRecord(user_id={self.user_id}, resource_server={self.resource_server!r}, v{self.version})"
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    """What the dashboard may show about a token: never the token itself."""
+
+    resource_server: str
+    scopes: list[str]
+    expires_at: datetime
+    expired: bool
+    refreshable: bool
+    updated_at: datetime
+
+
+def read_token(user_id: int, resource_server: str) -> TokenRecord | None:
+    """The decrypted tokens of one user for one resource server, or None."""
+    with OrmSession(db.engine) as orm:
+        row = orm.scalar(
+            select(StoredToken).where(
+                StoredToken.user_id == user_id, StoredToken.resource_server == resource_server
+            )
+        )
+        return _decrypt(row) if row is not None else None
+
+
+def read_tokens(user_id: int, *, skip_undecryptable: bool = False) -> dict[str, TokenRecord]:
+    """All decrypted tokens of a user by resource server (optionally skipping broken rows)."""
+    records: dict[str, TokenRecord] = {}
+    with OrmSession(db.engine) as orm:
+        for row in orm.scalars(select(StoredToken).where(StoredToken.user_id == user_id)):
+            try:
+                records[row.resource_server] = _decrypt(row)
+            except TokenDecryptionError as exc:
+                if not skip_undecryptable:
+                    raise
+                log.warning("token row %s of user %s does not decrypt: %s", row.id, user_id, exc)
+    return records
+
+
+def requested_scopes(user_id: int) -> list[str]:
+    """The scope strings (with dependencies) requested for the user's current tokens."""
+    with OrmSession(db.engine) as orm:
+        values = orm.scalars(select(StoredToken.requested_scopes).where(StoredToken.user_id == user_id))
+        return [value for value in values if value]
+
+
+def summarize_tokens(user_id: int) -> list[TokenSummary]:
+    """Scopes and expiry per resource server, for display."""
+    now = int(time.time())
+    with OrmSession(db.engine) as orm:
+        rows = orm.scalars(
+            select(StoredToken).where(StoredToken.user_id == user_id).order_by(StoredToken.resource_server)
+        ).all()
+        return [
+            TokenSummary(
+                resource_server=row.resource_server,
+                scopes=row.scopes.split(),
+                expires_at=datetime.fromtimestamp(row.expires_at, UTC),
+                expired=row.expires_at <= now,
+                refreshable=row.refresh_token_enc is not None,
+                updated_at=row.updated_at,
+            )
+            for row in rows
+        ]
+
+
+def save_token(
+    user_id: int,
+    resource_server: str,
+    *,
+    scopes: str,
+    expires_at: int,
+    access_token: str,
+    refresh_token: str | None,
+    token_type: str | None = "Bearer",
+    requested_scopes: str | None = None,
+) -> int:
+    """Insert or update a user's tokens for a resource server; returns the new row version.
+
+    A missing refresh_token or requested_scopes keeps the stored one (refresh responses may omit
+    them). The update only applies to the version it read; on a conflict it re-reads and retries,
+    so concurrent refreshes by several processes never write over each other blindly.
+    """
+    keyring = current_keyring()
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with OrmSession(db.engine) as orm, orm.begin():
+                row = orm.execute(
+                    select(StoredToken.id, StoredToken.version, StoredToken.refresh_token_enc,
+                           StoredToken.requested_scopes)
+                    .where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
+                    .with_for_update()
+                ).first()
+                values = {
+                    "scopes": scopes,
+                    "expires_at": int(expires_at),
+                    "token_type": token_type or "Bearer",
+                    "access_token_enc": keyring.encrypt(
+                        access_token, binding=token_binding(user_id, resource_server, ACCESS)
+                    ),
+                    "updated_at": utcnow(),
+                }
+                if refresh_token is not None:
+                    values["refresh_token_enc"] = keyring.encrypt(
+                        refresh_token, binding=token_binding(user_id, resource_server, REFRESH)
+                    )
+                if requested_scopes is not None:
+                    values["requested_scopes"] = requested_scopes
+                if row is None:
+                    values.setdefault("refresh_token_enc", None)
+                    values.setdefault("requested_scopes", "")
+                    orm.execute(
+                        insert(StoredToken).values(
+                            user_id=user_id, resource_server=resource_server, version=1, **values
+                        )
+                    )
+                    return 1
+                result = orm.execute(
+                    update(StoredToken)
+                    .where(StoredToken.id == row.id, StoredToken.version == row.version)
+                    .values(version=row.version + 1, **values)
+                )
+                if result.rowcount == 1:
+                    return row.version + 1
+        except (IntegrityError, OperationalError) as exc:
+            # Another writer inserted the row first, or (SQLite) committed after our read.
+            log.info("token write for user %s/%s retried: %s", user_id, resource_server, type(exc).__name__)
+        time.sleep(0.01 * (attempt + 1))
+    raise TokenWriteConflict(f"could not store tokens for {resource_server} after {WRITE_ATTEMPTS} attempts")
+
+
+def delete_tokens(user_id: int, resource_server: str | None = None) -> int:
+    """Delete a user's token rows (all, or one resource server's); returns how many."""
+    statement = delete(StoredToken).where(StoredToken.user_id == user_id)
+    if resource_server is not None:
+        statement = statement.where(StoredToken.resource_server == resource_server)
+    with OrmSession(db.engine) as orm, orm.begin():
+        return orm.execute(statement).rowcount
+
+
+def _decrypt(row: StoredToken) -> TokenRecord:
+    keyring = current_keyring()
+    access = keyring.decrypt(
+        row.access_token_enc, binding=token_binding(row.user_id, row.resource_server, ACCESS)
+    )
+    refresh = (
+        keyring.decrypt(row.refresh_token_enc, binding=token_binding(row.user_id, row.resource_server, REFRESH))
+        if row.refresh_token_enc
+        else None
+    )
+    return TokenRecord(
+        user_id=row.user_id,
+        resource_server=row.resource_server,
+        scopes=row.scopes,
+        requested_scopes=row.requested_scopes or "",
+        expires_at=row.expires_at,
+        token_type=row.token_type,
+        access_token=access,
+        refresh_token=refresh,
+        version=row.version,
+    )

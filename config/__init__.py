@@ -1,0 +1,1 @@
+"""Configuration of the Science Gateway portal (settings from the environment, gunicorn)."""
