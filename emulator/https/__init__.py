@@ -2,3 +2,6 @@
 from flask import Blueprint
 
 bp = Blueprint("https", __name__)
+
+# The view module registers its routes on `bp` when imported.
+from emulator.https import views  # noqa: E402,F401
