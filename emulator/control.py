@@ -113,6 +113,21 @@ def collection_availability(collection_id: str):
     return {"collection_id": collection_id, "available": body["available"]}
 
 
+@bp.post("/collections/<collection_id>/quota")
+def collection_quota(collection_id: str):
+    """Set a collection's storage quota in bytes ({"quota_bytes": N}, or null for none)."""
+    body = _json_body()
+    if "quota_bytes" not in body:
+        raise bad_request("'quota_bytes' is required (a byte count, or null to remove the quota).")
+    from emulator.transfer.quota import set_collection_quota
+
+    with write_lock:
+        session = db_session()
+        result = set_collection_quota(session, collection_id, body["quota_bytes"])
+        session.commit()
+    return result
+
+
 @bp.post("/big-folder")
 def big_folder():
     """Create the big folder once and return its manifest entry."""
