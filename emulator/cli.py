@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from emulator.app import create_app
     from emulator.auth.keys import load_or_create_key
+    from emulator.errors import GlobusError
     from emulator.seed import InstanceError, is_fresh, prepare_runtime, reset_instance, seed, write_manifest
 
     Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
@@ -131,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare_runtime(app)
         if settings.big_folder_entries:
             _ensure_big_folder(app, settings.big_folder_entries)
-    except InstanceError as err:
+    except (InstanceError, GlobusError) as err:
         server.server_close()
         print(f"emulator: {err}", file=sys.stderr)
         return 2

@@ -69,8 +69,12 @@ def _merge_secrets(public: dict[str, Any], hidden: dict[str, Any]) -> dict[str, 
     manifest = copy.deepcopy(public)
     for slug, client in manifest.get("clients", {}).items():
         client["client_secret"] = hidden["clients"][slug]
-    for user in manifest.get("users", []):
-        user["password"] = hidden["users"][user["username"]]
+    manifest["users"] = [
+        # Password right after the username, as docs/emulator.md shows it.
+        {"username": user["username"], "password": hidden["users"][user["username"]],
+         **{key: value for key, value in user.items() if key != "username"}}
+        for user in manifest.get("users", [])
+    ]
     manifest["control"] = {"username": CONTROL_USERNAME, "password": hidden["control"]}
     return manifest
 

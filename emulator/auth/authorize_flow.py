@@ -1,11 +1,13 @@
 """State of a browser's sign-in at the emulator: pending authorize requests, login, consent, codes.
 
-Pending requests live in the emulator's own signed cookie session, keyed by a random id, so two
-tabs signing in at once do not trample each other. Nothing here is the portal's session.
+Pending requests live in the emulator's database, keyed by a random id and bound to a random
+browser id in the emulator's own signed cookie (which also holds who is logged in and the CSRF
+token), so two tabs signing in at once do not trample each other. Nothing here is the portal's.
 """
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 import time
@@ -14,14 +16,13 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import current_app, session as browser
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from emulator.auth.models import AuthorizationCode, Client, Consent, Identity
+from emulator.auth.models import AuthorizationCode, Client, Consent, Identity, PendingAuthorization
 from emulator.auth.scope_parser import ScopeNode, parse_scopes
 from emulator.auth.tokens import hash_token
 
-MAX_PENDING = 8
 PENDING_LIFETIME = 3600
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 
@@ -75,39 +76,43 @@ def csrf_ok(submitted: str | None) -> bool:
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))
 
 
-def save_pending(pending: PendingRequest) -> str:
-    """Store a pending request in the browser session; returns its id."""
+def _browser_id() -> str:
+    """A random id for this browser's emulator cookie; pending requests are bound to it."""
+    if "browser_id" not in browser:
+        browser["browser_id"] = secrets.token_urlsafe(24)
+    return browser["browser_id"]
+
+
+def save_pending(session: Session, pending: PendingRequest) -> str:
+    """Store a pending request for this browser (caller commits); returns its id."""
     now = int(time.time())
-    store = {rid: item for rid, item in browser.get("authz", {}).items()
-             if item["created"] + PENDING_LIFETIME > now}
-    while len(store) >= MAX_PENDING:
-        store.pop(min(store, key=lambda rid: store[rid]["created"]))
-    rid = secrets.token_urlsafe(12)
-    store[rid] = asdict(pending)
-    browser["authz"] = store
+    session.execute(delete(PendingAuthorization).where(PendingAuthorization.created_at <= now - PENDING_LIFETIME))
+    rid = secrets.token_urlsafe(18)
+    session.add(PendingAuthorization(id=rid, browser_id=_browser_id(), payload=json.dumps(asdict(pending)),
+                                     created_at=now))
     return rid
 
 
-def load_pending(rid: str | None) -> PendingRequest | None:
-    """A pending request by id, if it exists and has not expired."""
-    item = browser.get("authz", {}).get(rid or "")
-    if item is None or item["created"] + PENDING_LIFETIME <= int(time.time()):
+def load_pending(session: Session, rid: str | None) -> PendingRequest | None:
+    """This browser's pending request by id, if it exists and has not expired."""
+    row = session.get(PendingAuthorization, rid or "")
+    if row is None or row.browser_id != browser.get("browser_id"):
         return None
-    return PendingRequest(**item)
+    if row.created_at + PENDING_LIFETIME <= int(time.time()):
+        return None
+    return PendingRequest(**json.loads(row.payload))
 
 
-def update_pending(rid: str, pending: PendingRequest) -> None:
-    """Write back a changed pending request."""
-    store = dict(browser.get("authz", {}))
-    store[rid] = asdict(pending)
-    browser["authz"] = store
+def update_pending(session: Session, rid: str, pending: PendingRequest) -> None:
+    """Write back a changed pending request (caller commits)."""
+    row = session.get(PendingAuthorization, rid)
+    if row is not None:
+        row.payload = json.dumps(asdict(pending))
 
 
-def drop_pending(rid: str) -> None:
-    """Forget a finished (or abandoned) request."""
-    store = dict(browser.get("authz", {}))
-    store.pop(rid, None)
-    browser["authz"] = store
+def drop_pending(session: Session, rid: str) -> None:
+    """Forget a finished (or abandoned) request (caller commits)."""
+    session.execute(delete(PendingAuthorization).where(PendingAuthorization.id == rid))
 
 
 def logged_in_identity(session: Session) -> Identity | None:
@@ -123,8 +128,8 @@ def log_in(identity: Identity) -> None:
 
 
 def log_out() -> None:
-    """Forget the logged-in identity and any pending requests."""
-    for key in ("identity_id", "auth_time", "authz"):
+    """Forget the logged-in identity; a new browser id orphans any pending requests."""
+    for key in ("identity_id", "auth_time", "browser_id"):
         browser.pop(key, None)
 
 

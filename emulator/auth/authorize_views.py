@@ -62,18 +62,21 @@ def authorize():
         offline=args.get("access_type") == "offline", prompt_login=args.get("prompt") == "login",
         session_message=args.get("session_message"), created=int(time.time()),
     )
-    return _advance(save_pending(pending), pending, client)
+    with write_lock:
+        rid = save_pending(session, pending)
+        session.commit()
+    return _advance(rid, pending, client)
 
 
 @bp.get("/v2/oauth2/authorize/continue")
 def authorize_continue():
     """Pick a pending sign-in up again after the login form."""
     rid = request.args.get("rid", "")
-    pending = load_pending(rid)
+    session = db_session()
+    pending = load_pending(session, rid)
     if pending is None:
         return _expired()
-    client = db_session().get(Client, pending.client_id)
-    return _advance(rid, pending, client)
+    return _advance(rid, pending, session.get(Client, pending.client_id))
 
 
 def _expired():
@@ -92,8 +95,8 @@ def _advance(rid: str, pending: PendingRequest, client: Client):
         return _consent_page(rid, pending, client, identity)
     with write_lock:
         code = issue_code(session, pending, identity)
+        drop_pending(session, rid)
         session.commit()
-    drop_pending(rid)
     return redirect(redirect_with(pending.redirect_uri, {"code": code, "state": pending.state}))
 
 
@@ -132,12 +135,12 @@ def _consent_page(rid: str, pending: PendingRequest, client: Client, identity: I
 def authorize_login():
     """Check a username and password from the login form."""
     rid = request.form.get("rid", "")
-    pending = load_pending(rid)
+    session = db_session()
+    pending = load_pending(session, rid)
     if pending is None:
         return _expired()
     if not csrf_ok(request.form.get("csrf_token")):
         return error_page("Form expired", "The login form expired. Go back to the application and start again.")
-    session = db_session()
     client = session.get(Client, pending.client_id)
     username = request.form.get("username", "").strip()
     identity = session.scalar(select(Identity).where(func.lower(Identity.username) == username.lower()))
@@ -145,7 +148,9 @@ def authorize_login():
         return _login_page(rid, pending, client, error="Wrong username or password.", username=username, status=401)
     log_in(identity)
     pending.logged_in = True
-    update_pending(rid, pending)
+    with write_lock:
+        update_pending(session, rid, pending)
+        session.commit()
     return redirect(url_for("auth.authorize_continue", rid=rid), code=303)
 
 
@@ -153,19 +158,21 @@ def authorize_login():
 def authorize_consent():
     """Record the user's Allow, or send the client `access_denied` on Deny."""
     rid = request.form.get("rid", "")
-    pending = load_pending(rid)
+    session = db_session()
+    pending = load_pending(session, rid)
     if pending is None:
         return _expired()
     if not csrf_ok(request.form.get("csrf_token")):
         return error_page("Form expired", "The consent form expired. Go back to the application and start again.")
-    session = db_session()
     identity = logged_in_identity(session)
     client = session.get(Client, pending.client_id)
     if identity is None:
         return _login_page(rid, pending, client)
     decision = request.form.get("decision")
     if decision == "deny":
-        drop_pending(rid)
+        with write_lock:
+            drop_pending(session, rid)
+            session.commit()
         return _client_error(pending.redirect_uri, "access_denied", "The user declined to give consent.",
                              pending.state)
     if decision != "allow":

@@ -134,3 +134,17 @@ class Token(Base):
 
     def dependent_scope_list(self) -> list[str]:
         return self.dependent_scopes.split()
+
+
+class PendingAuthorization(Base):
+    """An authorize request waiting for login/consent, tied to one browser's emulator cookie.
+
+    Kept server-side because scope strings (with data_access brackets) would overflow a cookie.
+    """
+
+    __tablename__ = "pending_authorizations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    browser_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the request parameters
+    created_at: Mapped[int] = mapped_column(Integer, default=now, index=True)

@@ -192,3 +192,40 @@ def test_linked_identity_can_sign_in(emulator, portal, portal_login):
     assert claims["preferred_username"] == "alice@orcid.example.org"
     assert {member["sub"] for member in claims["identity_set"]} == {
         emulator.user("alice")["identity_id"], *emulator.user("alice")["linked_identities"]}
+
+
+def test_long_scope_request_survives_login_and_consent(emulator, portal, portal_login):
+    # Twenty data_access scopes would not fit in a cookie; the pending request is kept server-side.
+    collections = [f"{index:08d}-1111-4222-8333-444455556666" for index in range(20)]
+    scope = TRANSFER + "[" + " ".join(f"*https://auth.globus.org/scopes/{c}/data_access" for c in collections) + "]"
+    url = start(portal_login, portal, [scope])
+    tokens = portal_login.oauth2_exchange_code_for_tokens(run_browser(emulator, url, "dave").code)
+    info = portal_login.oauth2_token_introspect(tokens.by_resource_server["transfer.api.globus.org"]["access_token"])
+    assert len(info["dependent_scopes"]) == 20
+
+
+def test_two_sign_ins_in_one_browser_do_not_interfere(emulator, portal, portal_login):
+    browser = requests.Session()
+    first_page = browser.get(start(portal_login, portal, ["openid"], state="first"), timeout=30)
+    second_url = start(portal_login, portal, ["openid"], state="second")
+    second = run_browser(emulator, second_url, "bob", browser=browser)
+    assert second.params["state"] == "second"
+    # The first tab's login form still works; being logged in now, it goes straight to the code.
+    form = page_forms(first_page.text)[0]
+    data = dict(form.fields, username="bob@example.edu", password=emulator.user("bob")["password"])
+    response = browser.post(emulator.base_url + form.action, data=data, allow_redirects=False, timeout=30)
+    assert response.status_code == 303
+    final = browser.get(emulator.base_url + response.headers["Location"], allow_redirects=False, timeout=30)
+    assert final.headers["Location"].startswith(portal["redirect_uris"][0])
+    assert "state=first" in final.headers["Location"] and "code=" in final.headers["Location"]
+
+
+def test_pending_request_of_another_browser_is_not_usable(emulator, portal, portal_login):
+    page = requests.get(start(portal_login, portal, ["openid"]), timeout=30)
+    form = page_forms(page.text)[0]
+    stranger = requests.Session()
+    stranger.get(start(portal_login, portal, ["openid"]), timeout=30)  # gets its own cookie and CSRF token
+    data = dict(form.fields, username="bob@example.edu", password=emulator.user("bob")["password"])
+    response = stranger.post(emulator.base_url + form.action, data=data, allow_redirects=False, timeout=30)
+    assert response.status_code == 400
+    assert "expired" in response.text
