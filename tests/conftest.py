@@ -33,10 +33,12 @@ class RunningEmulator:
     def base_url(self) -> str:
         return self.manifest["base_url"]
 
+        """http://127.0.0.1:PORT of this emulator."""
     @property
     def services(self) -> dict[str, str]:
         return self.manifest["services"]
 
+        """SDK base URLs by service name (auth, transfer, search, https)."""
     @property
     def environment(self) -> dict[str, str]:
         """GLOBUS_SDK_SERVICE_URL_* variables pointing the SDK at this emulator."""

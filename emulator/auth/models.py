@@ -10,6 +10,7 @@ from emulator.db import Base
 
 
 def now() -> int:
+    """The current Unix time in whole seconds (column default)."""
     return int(time.time())
 
 
@@ -33,6 +34,8 @@ class Identity(Base):
 
 
 class Group(Base):
+    """A Globus group."""
+
     __tablename__ = "groups"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -41,6 +44,8 @@ class Group(Base):
 
 
 class GroupMembership(Base):
+    """An identity's role in a group."""
+
     __tablename__ = "group_memberships"
 
     group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
@@ -130,9 +135,11 @@ class Token(Base):
     auth_time: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     def scope_list(self) -> list[str]:
+        """The token's scopes as a list."""
         return self.scopes.split()
 
     def dependent_scope_list(self) -> list[str]:
+        """The dependent scopes consented beneath the token's scope, as a list."""
         return self.dependent_scopes.split()
 
 

@@ -20,6 +20,7 @@ class IdentityProvider:
 
     @property
     def id(self) -> str:
+        """The provider's stable id."""
         return provider_id(self.domains[0])
 
     def to_dict(self) -> dict:

@@ -44,6 +44,7 @@ class TokenContext:
         return self.identity_id == self.client_id
 
     def has_dependent_scope(self, scope: str) -> bool:
+        """True when the user consented to `scope` beneath this token's scope (e.g. data_access)."""
         return scope in self.dependent_scopes
 
     def principal_urns(self) -> set[str]:
@@ -55,6 +56,7 @@ class TokenContext:
 
 
 def bearer_from_request() -> str | None:
+    """The raw bearer token of the request's Authorization header, if any."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -75,6 +77,7 @@ def linked_identity_ids(session: Session, identity_id: str) -> set[str]:
 
 
 def group_ids_for(session: Session, identity_ids: set[str]) -> set[str]:
+    """Every group any of these identities belongs to."""
     rows = session.scalars(
         select(GroupMembership.group_id).where(GroupMembership.identity_id.in_(identity_ids))
     ).all()
@@ -92,6 +95,7 @@ def lookup_token(session: Session, raw_token: str, kind: str = "access") -> Toke
 
 
 def context_for(session: Session, row: Token) -> TokenContext:
+    """The TokenContext (caller, client, scopes, identities, groups) of a live token row."""
     ids = linked_identity_ids(session, row.identity_id)
     identity = session.get(Identity, row.identity_id)
     return TokenContext(

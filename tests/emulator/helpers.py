@@ -68,6 +68,7 @@ class AuthorizeResult:
 
     @property
     def code(self) -> str:
+        """The authorization code of the redirect (fails the test if there is none)."""
         if "code" not in self.params:
             raise AssertionError(f"no code in redirect: {self.redirect_url}")
         return self.params["code"]
