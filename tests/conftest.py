@@ -31,14 +31,14 @@ class RunningEmulator:
 
     @property
     def base_url(self) -> str:
+        """http://127.0.0.1:PORT of this emulator."""
         return self.manifest["base_url"]
 
-        """http://127.0.0.1:PORT of this emulator."""
     @property
     def services(self) -> dict[str, str]:
+        """SDK base URLs by service name (auth, transfer, search, https)."""
         return self.manifest["services"]
 
-        """SDK base URLs by service name (auth, transfer, search, https)."""
     @property
     def environment(self) -> dict[str, str]:
         """GLOBUS_SDK_SERVICE_URL_* variables pointing the SDK at this emulator."""
