@@ -12,7 +12,8 @@ from emulator.errors import GlobusError
 from emulator.transfer import bp
 from emulator.transfer.access import get_collection, note_use, require_access
 from emulator.transfer.documents import result_document
-from emulator.transfer.listing import entry_for, list_directory, parse_filters, parse_orderby
+from emulator.transfer.listing import entry_for, list_directory
+from emulator.transfer.ls_query import parse_filters, parse_orderby
 from emulator.transfer.paths import CollectionPath, parse_path
 from emulator.transfer.request_args import bool_arg, int_arg, json_object, resource_path, string_field
 
