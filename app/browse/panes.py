@@ -1,0 +1,134 @@
+"""Two file-manager panes on one page: each pane's state lives in prefixed query arguments.
+
+`left=<collection>&left_path=/~/data/&left_sort=size&right=...` — so every link, bookmark and
+browser back button reproduces exactly what was on screen, and one pane can fail (shown inline
+with a retry link) while the other keeps working.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from flask import url_for
+
+from app.services import collections, files
+from app.services.errors import InvalidRequest, RemoteNotFound, RemotePermissionDenied, RemoteUnavailable
+
+SIDES = ("left", "right")
+PANE_KEYS = ("", "path", "sort", "order", "filter", "hidden", "offset", "per_page", "q", "scope")
+PANE_ERRORS = (InvalidRequest, RemoteNotFound, RemotePermissionDenied, RemoteUnavailable)
+
+
+def pane_args(args: Mapping[str, str], side: str) -> dict[str, str]:
+    """The query arguments of one pane, without their prefix ("collection" for the bare key)."""
+    found = {}
+    for key in PANE_KEYS:
+        value = args.get(f"{side}_{key}" if key else side)
+        if value:
+            found[key or "collection"] = value
+    return found
+
+
+def state_args(args: Mapping[str, str]) -> dict[str, str]:
+    """Every pane argument of the current page (what links must carry along)."""
+    kept = {}
+    for side in SIDES:
+        for key in PANE_KEYS:
+            name = f"{side}_{key}" if key else side
+            if args.get(name):
+                kept[name] = args[name]
+    return kept
+
+
+def url_builder(args: Mapping[str, str]) -> Callable[..., str]:
+    """A function `(side, **changes)` giving the panes URL with one pane's arguments changed.
+
+    A change to None removes the argument; changing the collection or folder resets paging.
+    """
+    base = state_args(args)
+
+    def build(side: str, **changes: Any) -> str:
+        merged = dict(base)
+        if "collection" in changes or "path" in changes:
+            merged.pop(f"{side}_offset", None)
+        if "collection" in changes:
+            for key in ("path", "filter", "q", "scope"):
+                merged.pop(f"{side}_{key}", None)
+        for key, value in changes.items():
+            name = side if key == "collection" else f"{side}_{key}"
+            if value is None or value == "":
+                merged.pop(name, None)
+            else:
+                merged[name] = str(value)
+        return url_for("browse.panes", **merged)
+
+    return build
+
+
+@dataclass
+class Pane:
+    """What one pane shows: a folder page, or a collection picker, or an inline error."""
+
+    side: str
+    args: dict[str, str]
+    collection: collections.Collection | None = None
+    page: files.FolderPage | None = None
+    error: str | None = None
+    search: collections.SearchPage | None = None
+    search_error: str | None = None
+    bookmarks: list[collections.Bookmark] = field(default_factory=list)
+    bookmarks_error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """'Left' or 'Right', for headings and screen-reader labels."""
+        return self.side.title()
+
+
+def load_panes(user_id: int, args: Mapping[str, str]) -> list[Pane]:
+    """Fill both panes; upstream failures become inline messages (consent still goes to login)."""
+    panes = [Pane(side=side, args=pane_args(args, side)) for side in SIDES]
+    pickers = [pane for pane in panes if not pane.args.get("collection")]
+    bookmarks: list[collections.Bookmark] = []
+    bookmarks_error = None
+    if pickers:
+        try:
+            bookmarks = collections.list_bookmarks(user_id)
+        except PANE_ERRORS as err:
+            bookmarks_error = err.message
+    for pane in panes:
+        if pane in pickers:
+            pane.bookmarks, pane.bookmarks_error = bookmarks, bookmarks_error
+            _load_picker(user_id, pane)
+        else:
+            _load_folder(user_id, pane)
+    return panes
+
+
+def _load_folder(user_id: int, pane: Pane) -> None:
+    try:
+        pane.collection = collections.get_collection(user_id, pane.args["collection"])
+        options = files.parse_listing_options(pane.args)
+        path = pane.args.get("path") or pane.collection.start_path
+        pane.page = files.list_folder(user_id, pane.collection.id, path, options)
+    except PANE_ERRORS as err:
+        pane.error = err.message
+
+
+def _load_picker(user_id: int, pane: Pane) -> None:
+    text = pane.args.get("q", "")
+    scope = pane.args.get("scope") or ("all" if text else "recently-used")
+    try:
+        pane.search = collections.search(user_id, text, scope)
+    except PANE_ERRORS as err:
+        pane.search_error = err.message
+
+
+def pane_links(build: Callable[..., str], side: str) -> dict[str, Callable[..., str]]:
+    """URL builders for one pane's listing (folders, pages, sorting), keeping the other pane as is."""
+    return {
+        "folder_url": lambda path: build(side, path=path, offset=None, filter=None),
+        "page_url": lambda offset: build(side, offset=offset or None),
+        "sort_url": lambda field, order: build(side, sort=field if field != "name" else None,
+                                               order=order if order == "desc" else None, offset=None),
+    }

@@ -1,0 +1,97 @@
+"""File manager pages: one folder of one collection, and the two-pane view."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from flask import make_response, render_template, request, url_for
+
+from app.auth.access import current_user_id, login_required
+from app.browse import bp
+from app.browse.panes import load_panes, pane_links, state_args, url_builder
+from app.services import collections, files
+from app.services.errors import InvalidRequest
+
+
+def listing_args(page: files.FolderPage, **changes: Any) -> dict[str, Any]:
+    """Query arguments reproducing a folder page, with some changed (None removes one)."""
+    options = page.options
+    args: dict[str, Any] = {
+        "path": page.path,
+        "sort": options.sort if options.sort != "name" else None,
+        "order": "desc" if options.descending else None,
+        "filter": options.name_filter or None,
+        "hidden": "1" if options.show_hidden else None,
+        "per_page": options.limit if options.limit != files.DEFAULT_PAGE_SIZE else None,
+        "offset": options.offset or None,
+    }
+    args.update(changes)
+    return {key: value for key, value in args.items() if value is not None}
+
+
+def folder_links(collection_id: str, page: files.FolderPage) -> dict[str, Callable[..., str]]:
+    """URL builders for a folder page: other folders, pages, sort orders and per-entry renames."""
+
+    def url(**changes: Any) -> str:
+        return url_for("browse.folder", collection_id=collection_id, **listing_args(page, **changes))
+
+    return {
+        "folder_url": lambda path: url(path=path, offset=None, filter=None),
+        "page_url": lambda offset: url(offset=offset or None),
+        "sort_url": lambda field, order: url(sort=field if field != "name" else None,
+                                             order=order if order == "desc" else None, offset=None),
+        "rename_url": lambda name: url_for("browse.rename_form", collection_id=collection_id, path=page.path, name=name),
+    }
+
+
+def render_folder(collection_id: str, *, status: int = 200, form_errors: dict[str, str] | None = None,
+                  form_values: dict[str, str] | None = None, source: Mapping[str, str] | None = None):
+    """Render a folder page from query-like arguments (`source`), with optional inline form errors."""
+    user_id = current_user_id()
+    source = request.args if source is None else source
+    collection = collections.get_collection(user_id, collection_id)
+    raw_path = source.get("path") or collection.start_path
+    page, path_error, links = None, None, {}
+    try:
+        options = files.parse_listing_options(source)
+        page = files.list_folder(user_id, collection.id, raw_path, options)
+        links = folder_links(collection.id, page)
+    except InvalidRequest as err:
+        # A typed path or a hand-edited URL: say what is wrong, keep what was typed.
+        path_error, status = err.message, 400
+    body = render_template(
+        "browse/folder.html",
+        collection=collection,
+        page=page,
+        typed_path=raw_path,
+        path_error=path_error,
+        form_errors=form_errors or {},
+        form_values=form_values or {},
+        sort_fields=files.SORT_FIELDS,
+        page_sizes=files.PAGE_SIZES,
+        **links,
+    )
+    return make_response(body, status)
+
+
+@bp.get("/<collection_id>")
+@login_required
+def folder(collection_id: str):
+    """One page of a folder: sort, filter, hidden files, paging, breadcrumb, path box, actions."""
+    return render_folder(collection_id)
+
+
+@bp.get("/")
+@login_required
+def panes():
+    """Two panes side by side: pick a collection and folder in each, select, transfer either way."""
+    user_id = current_user_id()
+    loaded = load_panes(user_id, request.args)
+    build = url_builder(request.args)
+    return render_template(
+        "browse/panes.html",
+        panes=loaded,
+        pane_url=build,
+        links={pane.side: pane_links(build, pane.side) for pane in loaded},
+        state=state_args(request.args),
+        scopes=collections.SEARCH_SCOPES,
+    )

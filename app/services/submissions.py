@@ -1,0 +1,137 @@
+"""At-most-once task submission.
+
+Order matters: (1) find or create the submission row for this form token, with a submission id
+from Transfer, and COMMIT it; (2) call Transfer with that id; (3) record the task. A repeat of
+the same form at any point — a double click racing the first request, a refresh, a retry after a
+timeout, the replay after a consent detour — lands on the same row and the same submission id,
+which Transfer answers with the task it already made.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.timestamps import utcnow
+from app.models.tracked_task import TrackedTask, TransferSubmission
+from app.services.errors import InvalidRequest
+from app.services.globus import transfer as upstream
+
+FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of a submission: the task, and whether an earlier press already made it."""
+
+    task_id: str
+    kind: str
+    reused: bool
+
+
+def new_form_token() -> str:
+    """A fresh token identifying one rendering of a submit form."""
+    return secrets.token_urlsafe(24)
+
+
+def _check_token(form_token: str | None) -> str:
+    token = form_token or ""
+    if not FORM_TOKEN_PATTERN.match(token):
+        raise InvalidRequest("This form has expired; open it again and resubmit.", field="form_token")
+    return token
+
+
+def _find(user_id: int, form_token: str) -> TransferSubmission | None:
+    return db.session.scalar(
+        select(TransferSubmission).where(
+            TransferSubmission.user_id == user_id, TransferSubmission.form_token == form_token
+        )
+    )
+
+
+def _saved_submission(user_id: int, form_token: str, document: dict[str, Any], client: Any) -> TransferSubmission:
+    existing = _find(user_id, form_token)
+    if existing is not None:
+        return existing
+    row = TransferSubmission(
+        user_id=user_id,
+        form_token=form_token,
+        submission_id=upstream.new_submission_id(client),
+        kind=document["kind"],
+        document=document,
+    )
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent press of the same form saved its row first: use that one.
+        db.session.rollback()
+        existing = _find(user_id, form_token)
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+def submit_once(user_id: int, form_token: str | None, document: dict[str, Any]) -> Submitted:
+    """Submit `document` (kind transfer or delete) at most once for this user and form token."""
+    token = _check_token(form_token)
+    client = upstream.user_client(user_id)
+    row = _saved_submission(user_id, token, document, client)
+    if row.task_id:
+        return Submitted(task_id=row.task_id, kind=row.kind, reused=True)
+    # Always send what was saved first, so a repeat can never change what the task does.
+    payload = dict(row.document, submission_id=row.submission_id)
+    row.attempts = (row.attempts or 0) + 1
+    db.session.commit()
+    try:
+        if row.kind == "delete":
+            result = upstream.submit_delete(client, payload)
+        else:
+            result = upstream.submit_transfer(client, payload)
+    except Exception as err:
+        db.session.rollback()
+        row.last_error = type(err).__name__
+        db.session.commit()
+        raise
+    task_id = str(result["task_id"])
+    reused = row.attempts > 1 or result.get("code") == "Duplicate"
+    _record(row, task_id)
+    return Submitted(task_id=task_id, kind=row.kind, reused=reused)
+
+
+def _record(row: TransferSubmission, task_id: str) -> None:
+    row.task_id = task_id
+    row.submitted_at = utcnow()
+    row.last_error = None
+    document = row.document
+    tracked = TrackedTask(
+        user_id=row.user_id,
+        task_id=task_id,
+        kind=row.kind,
+        label=document.get("label"),
+        source_collection_id=document.get("source") or document.get("collection"),
+        destination_collection_id=document.get("destination"),
+        submission=row,
+        resubmitted_from=document.get("resubmitted_from"),
+    )
+    db.session.add(tracked)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The racing request recorded the same task a moment earlier; nothing is lost.
+        db.session.rollback()
+
+
+def tracked_submission(user_id: int, task_id: str) -> TransferSubmission | None:
+    """The saved submission of a task this user submitted through the portal, if any."""
+    return db.session.scalar(
+        select(TransferSubmission).where(
+            TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id
+        )
+    )

@@ -1,0 +1,117 @@
+"""Task pages: list with filters, a task with live progress, per-file results, cancel and resubmit."""
+from __future__ import annotations
+
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+
+from app.auth.access import current_user_id, login_required
+from app.browse.formatting import filesize, rate, when
+from app.services import paths, tasks
+from app.services.errors import InvalidRequest
+from app.services.submissions import new_form_token
+from app.tasks import bp
+
+
+def _offset(name: str) -> int:
+    try:
+        return int(request.args.get(name) or 0)
+    except ValueError:
+        raise InvalidRequest("That page number is not valid.", field=name) from None
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The user's tasks, newest first, filtered by status, type, label and date range."""
+    page, error = None, None
+    try:
+        filters = tasks.parse_filters(request.args)
+        page = tasks.list_tasks(current_user_id(), filters, _offset("offset"))
+    except InvalidRequest as err:
+        error = err
+    body = render_template("tasks/list.html", page=page, error=error, args=request.args,
+                           statuses=tasks.STATUS_CHOICES, types=tasks.TYPE_CHOICES)
+    return make_response(body, 400 if error else 200)
+
+
+@bp.get("/<task_id>")
+@login_required
+def detail(task_id: str):
+    """A task: live progress, options, events (paged), links to its files and folders."""
+    user_id = current_user_id()
+    task = tasks.get_task(user_id, task_id)
+    events = tasks.list_events(user_id, task.task_id, _offset("events_offset"))
+    return render_template("tasks/detail.html", task=task, events=events,
+                           folders=tasks.task_folders(user_id, task.task_id), resubmit_token=new_form_token())
+
+
+def progress_document(task: tasks.Task) -> dict:
+    """What the progress script needs to redraw a task without reloading the page."""
+    return {
+        "task_id": task.task_id,
+        "status": task.status,
+        "status_label": task.status_label,
+        "is_done": task.is_done,
+        "percent": task.percent,
+        "files": task.files,
+        "files_transferred": task.files_transferred,
+        "files_skipped": task.files_skipped,
+        "directories": task.directories,
+        "bytes_transferred": task.bytes_transferred,
+        "bytes_text": filesize(task.bytes_transferred),
+        "rate_text": rate(task.bytes_per_second),
+        "faults": task.faults,
+        "fatal_error": task.fatal_error,
+        "completed_text": when(task.completed),
+        "can_cancel": task.can_cancel,
+        "can_resubmit": task.can_resubmit,
+    }
+
+
+@bp.get("/<task_id>/progress")
+@login_required
+def progress(task_id: str):
+    """JSON for the live progress bar (polled by static/js/task-progress.js)."""
+    return jsonify(progress_document(tasks.get_task(current_user_id(), task_id)))
+
+
+def _files_page(task_id: str, kind: str):
+    user_id = current_user_id()
+    task = tasks.get_task(user_id, task_id)
+    marker = request.args.get("marker")
+    listing = (tasks.successful_transfers if kind == "successful" else tasks.skipped_errors)(user_id, task.task_id, marker)
+    return render_template("tasks/files.html", task=task, listing=listing, kind=kind, parent_of=paths.parent_of)
+
+
+@bp.get("/<task_id>/successful")
+@login_required
+def successful(task_id: str):
+    """The files the task transferred, paged, each linked to its folder."""
+    return _files_page(task_id, "successful")
+
+
+@bp.get("/<task_id>/skipped")
+@login_required
+def skipped(task_id: str):
+    """The paths the task skipped because of source errors, paged, with the reason."""
+    return _files_page(task_id, "skipped")
+
+
+@bp.post("/<task_id>/cancel")
+@login_required
+def cancel(task_id: str):
+    """Cancel a running task."""
+    message = tasks.cancel(current_user_id(), task_id)
+    flash(message, "info")
+    return redirect(url_for("tasks.detail", task_id=tasks.check_task_id(task_id)))
+
+
+@bp.post("/<task_id>/resubmit")
+@login_required
+def resubmit(task_id: str):
+    """Run a failed or cancelled task again with the same files and options (once per press)."""
+    submitted = tasks.resubmit(current_user_id(), task_id, request.form.get("form_token"))
+    if submitted.reused:
+        flash("That resubmission was already made; here is its task.", "info")
+    else:
+        flash("Resubmitted as a new task with the same files and options.", "success")
+    return redirect(url_for("tasks.detail", task_id=submitted.task_id))
