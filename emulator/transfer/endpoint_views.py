@@ -24,7 +24,7 @@ from emulator.transfer.task_models import LIVE_STATUSES, Task
 TRANSFER_RS = "transfer.api.globus.org"
 SEARCH_SCOPES = (
     "all", "my-endpoints", "my-gcp-endpoints", "recently-used", "in-use",
-    "shared-by-me", "shared-with-me", "administered-by-me", "hosted-endpoints",
+    "shared-by-me", "shared-with-me", "administered-by-me",
 )
 ENTITY_TYPE_VALUES = ("GCP_mapped_collection", "GCP_guest_collection", "GCSv5_endpoint",
                       "GCSv5_mapped_collection", "GCSv5_guest_collection")
@@ -93,8 +93,6 @@ def _in_scope(session: Session, ctx: TokenContext, collection: Collection, scope
         return collection.kind in GUEST_KINDS and not is_owner(ctx, collection) and _shared_with(session, ctx, collection)
     if scope == "administered-by-me":
         return "administrator" in effective_roles(session, ctx, collection)
-    if scope == "hosted-endpoints":
-        return collection.kind == "mapped" and _visible(session, ctx, collection)
     return False
 
 

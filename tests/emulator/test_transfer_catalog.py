@@ -176,3 +176,18 @@ def test_bad_search_parameters_are_400(emulator, params):
         transfer_as(emulator, "alice").get("/v0.10/endpoint_search", query_params=params)
     assert caught.value.http_status == 400
     assert caught.value.message
+
+
+def test_in_use_lists_collections_of_the_callers_active_tasks(emulator, emulator_setting):
+    emulator_setting(throughput=1)  # one byte per second: the task stays active until cancelled
+    bob = transfer_as(emulator, "bob")
+    data = globus_sdk.TransferData(source_endpoint=PUBLIC, destination_endpoint=SHARED, label="in-use check")
+    data.add_item("/README.txt", "/in-use-check.txt")
+    task_id = bob.submit_transfer(data)["task_id"]
+    try:
+        assert set(ids(bob.endpoint_search(filter_scope="in-use"))) == {PUBLIC, SHARED}
+        assert bob.get_endpoint(SHARED)["in_use"] is True
+        assert ids(transfer_as(emulator, "dave").endpoint_search(filter_scope="in-use")) == []
+    finally:
+        bob.cancel_task(task_id)
+    assert ids(bob.endpoint_search(filter_scope="in-use")) == []
