@@ -125,7 +125,9 @@ def _host_fields(prefix: str, collection: Collection | None, collections: dict[s
     host_path = None
     if host is not None and collection is not None:
         relative = os.path.relpath(collection.root_path, host.root_path)
-        host_path = "/" if relative == "." else "/" + relative.strip("/") + "/"
+        # Only meaningful when the guest's folder lies inside its host's storage.
+        if not relative.startswith(".."):
+            host_path = "/" if relative == "." else "/" + relative.strip("/") + "/"
     return {
         f"{prefix}_host_endpoint": host.id if host else None,
         f"{prefix}_host_endpoint_id": host.id if host else None,
