@@ -1,0 +1,71 @@
+"""Random malformed bodies and query parameters never make the Transfer side answer a 500."""
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import globus_sdk
+
+from tests.emulator.transfer_clients import collection_id, transfer_as
+
+ODD_VALUES = [None, "", "x", "/", "/a/", 5, -1, 1.5, True, [], ["a"], {}, {"a": 1}, "\x00", "é" * 300,
+              "00000000-0000-0000-0000-000000000000", "../..", "name:~*", "size DESC"]
+ROUNDS = 60
+
+
+def status_of(call, *args, **kwargs) -> int:
+    try:
+        return call(*args, **kwargs).http_status
+    except globus_sdk.TransferAPIError as err:
+        return err.http_status
+
+
+def test_random_bodies_get_globus_errors_not_500(emulator):
+    carol = transfer_as(emulator, "carol")
+    alice = transfer_as(emulator, "alice")
+    shared, laptop = collection_id("cryoem-shared"), collection_id("alice-laptop")
+    targets = [
+        (carol, f"/v0.10/endpoint/{shared}/access", ("DATA_TYPE", "principal_type", "principal", "path", "permissions",
+                                                      "notify_email")),
+        (carol, f"/v0.10/endpoint/{shared}/role", ("DATA_TYPE", "principal_type", "principal", "role")),
+        (carol, "/v0.10/bookmark", ("DATA_TYPE", "name", "endpoint_id", "path", "pinned")),
+        (alice, f"/v0.10/operation/endpoint/{laptop}/mkdir", ("DATA_TYPE", "path", "local_user")),
+        (alice, f"/v0.10/operation/endpoint/{laptop}/rename", ("DATA_TYPE", "old_path", "new_path")),
+    ]
+    rng = random.Random(20261123)
+    laptop_root = Path(emulator.collection("alice-laptop")["data_root"])
+    before = set(p.name for p in laptop_root.iterdir())
+    try:
+        for client, url, fields in targets:
+            for _ in range(ROUNDS):
+                body = {name: rng.choice(ODD_VALUES) for name in fields if rng.random() < 0.8}
+                status = status_of(client.post, url, data=body)
+                # 502 is Transfer's answer for storage refusals such as "already exists".
+                assert status < 500 or status == 502, (url, body, status)
+    finally:
+        for created in set(p.name for p in laptop_root.iterdir()) - before:
+            shutil.rmtree(laptop_root / created, ignore_errors=True)
+
+
+def test_random_ls_parameters_get_globus_errors_not_500(emulator):
+    carol = transfer_as(emulator, "carol")
+    url = f"/v0.10/operation/endpoint/{collection_id('cryoem-shared')}/ls"
+    rng = random.Random(7)
+    for _ in range(ROUNDS * 2):
+        params = {name: rng.choice(ODD_VALUES) for name in ("path", "limit", "offset", "orderby", "filter",
+                                                           "show_hidden")}
+        params = {name: value for name, value in params.items() if isinstance(value, (str, int, float))}
+        status = status_of(carol.get, url, query_params=params)
+        assert status < 500 or status == 502, (params, status)
+
+
+def test_random_search_parameters_get_globus_errors_not_500(emulator):
+    carol = transfer_as(emulator, "carol")
+    rng = random.Random(11)
+    names = ("filter_fulltext", "filter_scope", "filter_owner_id", "filter_host_endpoint", "filter_entity_type",
+             "filter_non_functional", "limit", "offset")
+    for _ in range(ROUNDS * 2):
+        params = {name: rng.choice(ODD_VALUES) for name in names if rng.random() < 0.5}
+        params = {name: value for name, value in params.items() if isinstance(value, (str, int, float))}
+        assert status_of(carol.get, "/v0.10/endpoint_search", query_params=params) < 500, params
