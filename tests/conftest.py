@@ -18,6 +18,8 @@ import pytest
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Portal fixtures (portal_app, live_portal) live in their own module.
+pytest_plugins = ["tests.portal_fixtures"]
 STARTUP_TIMEOUT = 90
 
 

@@ -105,8 +105,10 @@ def complete_login(session: MutableMapping, args: Mapping[str, str], *, redirect
 
     stash = session.get(consent.STASH_KEY)
     consent_loop = session.get(consent.LOOP_KEY)
-    session.clear()
+    # A new session id (the old one is deleted from the store), then nothing carried over from
+    # before authentication except a form waiting to be replayed.
     regenerate_session_id(current_app, session)
+    session.clear()
     if stash:
         session[consent.STASH_KEY] = stash
     if consent_loop:

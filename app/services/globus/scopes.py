@@ -13,17 +13,17 @@ from globus_sdk.scopes.errors import ScopeParseError
 
 from app.services.errors import InvalidRequest
 
-BASE_LOGIN_SCOPES: tuple[str, ...] = (
-    AuthScopes.openid,
-    AuthScopes.profile,
-    AuthScopes.email,
-    AuthScopes.view_identities,
-    TransferScopes.all,
-    SearchScopes.all,
+BASE_LOGIN_SCOPES: tuple[str, ...] = tuple(
+    str(scope)
+    for scope in (
+        AuthScopes.openid,
+        AuthScopes.profile,
+        AuthScopes.email,
+        AuthScopes.view_identities,
+        TransferScopes.all,
+        SearchScopes.all,
+    )
 )
-TRANSFER_SCOPE = TransferScopes.all
-SEARCH_SCOPE = SearchScopes.all
-AUTH_SCOPES = (AuthScopes.openid, AuthScopes.profile, AuthScopes.email, AuthScopes.view_identities)
 
 MAX_EXTRA_SCOPE_LENGTH = 4000
 _ALLOWED_SCOPE = re.compile(
