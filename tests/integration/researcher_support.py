@@ -1,0 +1,171 @@
+"""Helpers for the researcher-page tests: form scraping, task waiting, extra portals, a hanging upstream."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urljoin
+
+import requests
+from werkzeug.serving import make_server
+
+from tests.portal_fixtures import LivePortal, build_migrated_app, portal_overrides
+
+TASK_WAIT_SECONDS = 120
+
+
+def collection_id(slug: str) -> str:
+    """The stable id of a seeded emulator collection."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:collection:{slug}"))
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._current: dict[str, Any] | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._current = {"action": values.get("action", ""), "id": values.get("id", ""), "fields": []}
+            self.forms.append(self._current)
+        elif tag == "input" and values.get("type") == "hidden":
+            owner = self._owner(values)
+            if owner is not None:
+                owner["fields"].append((values.get("name", ""), values.get("value", "")))
+        elif tag == "textarea" and self._current is not None:
+            self._textarea = values.get("name", "")
+            self._current["fields"].append((self._textarea, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None and self._current is not None:
+            name, text = self._current["fields"][-1]
+            self._current["fields"][-1] = (name, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def _owner(self, values: dict[str, str]) -> dict[str, Any] | None:
+        if values.get("form"):
+            return next((f for f in self.forms if f["id"] == values["form"]), None)
+        return self._current
+
+
+def form_fields(html: str, action_contains: str) -> list[tuple[str, str]]:
+    """Hidden fields (and textareas) of the first form whose action contains `action_contains`."""
+    parser = _Forms()
+    parser.feed(html)
+    for form in parser.forms:
+        if action_contains in form["action"]:
+            return list(form["fields"])
+    raise AssertionError(f"no form posting to *{action_contains}* on the page")
+
+
+def wait_for_task(portal: LivePortal, browser: requests.Session, task_id: str) -> dict[str, Any]:
+    """Poll the portal's progress JSON until the task is done; returns the last document."""
+    deadline = time.monotonic() + TASK_WAIT_SECONDS
+    while True:
+        response = browser.get(portal.url(f"/tasks/{task_id}/progress"), timeout=30)
+        assert response.status_code == 200, response.text[:300]
+        document = response.json()
+        if document["is_done"]:
+            return document
+        assert time.monotonic() < deadline, f"task {task_id} still {document['status']} after {TASK_WAIT_SECONDS}s"
+        time.sleep(0.25)
+
+
+def task_id_from(response: requests.Response) -> str:
+    """The task id a submit redirected to (/tasks/<id>)."""
+    assert response.status_code == 302, response.text[:800]
+    location = response.headers["Location"]
+    assert "/tasks/" in location, location
+    return location.rstrip("/").rsplit("/", 1)[1]
+
+
+@contextmanager
+def extra_portal(emulator: Any, instance: Path, **overrides: Any) -> Iterator[LivePortal]:
+    """Another live portal (own database) on the session emulator, with config overrides."""
+    app = build_migrated_app(portal_overrides(
+        instance,
+        GATEWAY_EMULATOR_MANIFEST=str(emulator.instance_dir / "emulator.json"),
+        GLOBUS_CLIENT_ID=None,
+        GLOBUS_CLIENT_SECRET=None,
+        **overrides,
+    ))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    response = emulator.control_post("redirect-uris", {"uri": f"{base_url}/auth/callback"})
+    assert response.status_code == 200, response.text
+    thread = threading.Thread(target=server.serve_forever, name="extra-portal", daemon=True)
+    thread.start()
+    try:
+        yield LivePortal(app=app, base_url=base_url, emulator=emulator)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            from app.extensions import db
+
+            db.engine.dispose()
+
+
+class HangingUpstream:
+    """A loopback TCP server that accepts connections and never answers (an upstream that hangs)."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(16)
+        self._connections: list[socket.socket] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="hanging-upstream", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL to give the SDK (as a Transfer service URL)."""
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/transfer/"
+
+    def _accept(self) -> None:
+        self._socket.settimeout(0.2)
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                continue
+            # Hold the connection open without a byte of answer until the test ends.
+            self._connections.append(connection)
+
+    def __enter__(self) -> "HangingUpstream":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        for connection in self._connections:
+            connection.close()
+        self._socket.close()
+
+
+def follow_consent(portal: LivePortal, browser: requests.Session, response: requests.Response,
+                   username: str) -> requests.Response:
+    """From a redirect to /login (consent repair), log in at the emulator and return the page we land on."""
+    assert response.status_code == 302, response.text[:500]
+    login_url = urljoin(portal.base_url + "/", response.headers["Location"])
+    assert "/login" in login_url, login_url
+    start = browser.get(login_url, allow_redirects=False, timeout=30)
+    assert start.status_code == 302, start.text[:500]
+    callback = portal.authorize(browser, start.headers["Location"], username)
+    back = browser.get(callback, allow_redirects=False, timeout=30)
+    assert back.status_code == 302, back.text[:500]
+    return back
