@@ -48,6 +48,7 @@ class DeleteRun:
         """Delete every unfinished item in submission order."""
         for item in self.items:
             self.progress.checkpoint()
+            self.progress.begin_item()
             for display in self._targets(item.source_path):
                 self._delete_path(display)
             self.progress.add(subtasks_pending=-1, subtasks_succeeded=1)

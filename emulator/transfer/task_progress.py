@@ -54,6 +54,9 @@ class TaskProgress:
         self.runner_id = runner_id
         self.collection_ids = collection_ids
         self.deltas: Counter[str] = Counter()
+        # Everything the current item added (flushed or not): undone if the emulator stops
+        # mid-item, because the next start redoes that item from its beginning.
+        self.item_deltas: Counter[str] = Counter()
         self.results: list[TaskFileResult] = []
         self.events: list[TaskEvent] = []
         self.done_items: list[int] = []
@@ -72,6 +75,11 @@ class TaskProgress:
     def add(self, **deltas: int) -> None:
         """Add to the task's counters (negative values undo, e.g. bytes of a faulted attempt)."""
         self.deltas.update(deltas)
+        self.item_deltas.update(deltas)
+
+    def begin_item(self) -> None:
+        """Start counting a new item's own contribution (see `_release`)."""
+        self.item_deltas.clear()
 
     def event(self, code: str, description: str, details: str = "", *, is_error: bool = False) -> None:
         """Queue an event for the task's event list."""
@@ -162,6 +170,10 @@ class TaskProgress:
 
     def _release(self) -> None:
         """Shutting down: save what was done and give the task back for the next start."""
+        # The unfinished item starts over next time; its counts (not its faults) would double.
+        self.item_deltas.pop("faults", None)
+        self.deltas.subtract(self.item_deltas)
+        self.item_deltas.clear()
         try:
             self.flush()
         finally:

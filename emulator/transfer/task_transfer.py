@@ -79,6 +79,7 @@ class TransferRun:
         """Transfer every unfinished item in submission order."""
         for item in self.items:
             self.progress.checkpoint()
+            self.progress.begin_item()
             self._run_item(item)
             self.progress.add(subtasks_pending=-1, subtasks_succeeded=1)
             self.progress.item_done(item.id)
@@ -194,8 +195,9 @@ class TransferRun:
     def _copy_file(self, source: str, info: os.stat_result, destination: str,
                    source_disp: str, dest_disp: str, item: Any) -> None:
         if dest_disp in self.done_destinations:
-            # Copied by this task before a restart: already counted, nothing to redo.
-            self.progress.add(subtasks_pending=-1, subtasks_succeeded=1)
+            # Copied (and recorded) by this task before a restart: count it again, copy nothing.
+            self.progress.add(files=1, files_transferred=1, bytes_transferred=info.st_size,
+                              subtasks_pending=-1, subtasks_succeeded=1)
             return
         self.progress.add(files=1)
         if os.path.isdir(destination) and not os.path.islink(destination):
