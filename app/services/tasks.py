@@ -37,7 +37,8 @@ class TaskFilters:
         if self.kind:
             clauses["type"] = self.kind
         if self.label:
-            clauses["label"] = f"~*{self.label}*"
+            # "~" asks Transfer for a case-insensitive "contains" match.
+            clauses["label"] = f"~{self.label}"
         if self.since or self.until:
             start = self.since.isoformat() if self.since else ""
             # Until a day means up to the end of that day.

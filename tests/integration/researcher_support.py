@@ -169,3 +169,71 @@ def follow_consent(portal: LivePortal, browser: requests.Session, response: requ
     back = browser.get(callback, allow_redirects=False, timeout=30)
     assert back.status_code == 302, back.text[:500]
     return back
+
+
+class ForwardingProxy:
+    """A loopback HTTP proxy to the emulator's Transfer service that can swallow one answer.
+
+    `drop_next_answer_to(path_suffix)` makes the next matching request reach Transfer (so it takes
+    effect) while the caller never hears back: exactly a timeout after the upstream acted.
+    """
+
+    def __init__(self, upstream_base: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.upstream_base = upstream_base.rstrip("/")
+        self._drop_suffix: str | None = None
+        self._release = threading.Event()
+        self.dropped = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                upstream = requests.request(self.command, proxy.upstream_base + self.path, data=body,
+                                            headers=headers, timeout=60, allow_redirects=False)
+                if proxy._drop_suffix and self.path.split("?")[0].endswith(proxy._drop_suffix):
+                    proxy._drop_suffix = None
+                    proxy.dropped += 1
+                    proxy._release.wait(timeout=60)
+                    self.close_connection = True
+                    return
+                self.send_response(upstream.status_code)
+                for name, value in upstream.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="forwarding-proxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL to give the SDK as the Transfer service URL."""
+        return f"http://127.0.0.1:{self._server.server_port}/"
+
+    def drop_next_answer_to(self, path_suffix: str) -> None:
+        """Forward the next request ending in `path_suffix`, then never answer it."""
+        self._drop_suffix = path_suffix
+
+    def __enter__(self) -> "ForwardingProxy":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
