@@ -16,7 +16,7 @@ from emulator.search.documents import VERSION, bad_request, gmeta_result
 from emulator.search.facets import facet_results
 from emulator.search.filters import filters_condition
 from emulator.search.models import SearchEntry, SearchEntryPrincipal, SearchFieldValue, SearchIndex
-from emulator.search.query_sql import field_matches, score_expression, tree_condition
+from emulator.search.query_sql import field_matches, score_table, tree_condition
 from emulator.search.query_text import QueryTree, parse_query, positive_terms
 from emulator.search.search_request import MAX_RESULTS, SearchRequest
 
@@ -41,33 +41,53 @@ def match_conditions(index_id: str, request: SearchRequest, principals: frozense
     ]
 
 
-def _sort_key(field_name: str, order: str, numeric: bool):  # noqa: ANN202 - a SQL expression
+def _sort_table(session: Session, index_id: str, field_name: str, order: str, position: int):  # noqa: ANN202
+    """(pk, value) per entry for one sort key: numbers (and dates) when the field has any, else text."""
+    numeric = session.scalar(
+        select(SearchFieldValue.entry_pk).join(SearchEntry, SearchEntry.id == SearchFieldValue.entry_pk).where(
+            SearchEntry.index_id == index_id, field_matches(SearchFieldValue.field, field_name),
+            SearchFieldValue.value_number.is_not(None),
+        ).limit(1)
+    ) is not None
     column = SearchFieldValue.value_number if numeric else SearchFieldValue.value_lower
     pick = func.min if order == "asc" else func.max
-    per_entry = (
-        select(pick(column))
-        .where(SearchFieldValue.entry_pk == SearchEntry.id, field_matches(SearchFieldValue.field, field_name))
-        .scalar_subquery()
+    return (
+        select(SearchFieldValue.entry_pk.label("pk"), pick(column).label("value"))
+        .where(field_matches(SearchFieldValue.field, field_name), column.is_not(None))
+        .group_by(SearchFieldValue.entry_pk)
+        .subquery(f"sort_{position}")
     )
-    return pick(per_entry)  # per subject: the smallest (asc) or largest (desc) of its entries
 
 
-def _ordering(request: SearchRequest, score) -> list:  # noqa: ANN001 - a SQL expression
-    if not request.sort:
-        return [func.max(score).desc(), SearchEntry.subject]
-    keys = []
-    for field_name, order in request.sort:
-        for numeric in (True, False):
-            key = _sort_key(field_name, order, numeric)
-            keys.append(key.is_(None))  # entries without the field go last
-            keys.append(key.asc() if order == "asc" else key.desc())
-    return [*keys, SearchEntry.subject]
+def page_query(session: Session, index_id: str, request: SearchRequest, results: list, tree: QueryTree | None) -> Select:
+    """Subjects of the requested page: by relevance, or by the sort keys; subject breaks ties."""
+    # Each page row carries its subject's matching entry ids, so entries load by primary key.
+    query = select(SearchEntry.subject, func.group_concat(SearchEntry.id)).where(*results)
+    ordering = []
+    if request.sort:
+        for position, (field_name, order) in enumerate(request.sort):
+            table = _sort_table(session, index_id, field_name, order, position)
+            query = query.outerjoin(table, table.c.pk == SearchEntry.id)
+            # Per subject, the smallest (asc) or largest (desc) value of its entries; missing last.
+            key = func.min(table.c.value) if order == "asc" else func.max(table.c.value)
+            ordering += [key.is_(None), key.asc() if order == "asc" else key.desc()]
+    else:
+        scores = score_table(positive_terms(tree), request.boosts)
+        if scores is not None:
+            query = query.outerjoin(scores, scores.c.pk == SearchEntry.id)
+            ordering.append(func.max(func.coalesce(scores.c.score, 0)).desc())
+    return (
+        query.group_by(SearchEntry.subject).order_by(*ordering, SearchEntry.subject)
+        .offset(request.offset).limit(request.limit)
+    )
 
 
-def _entries_by_subject(session: Session, conditions: list, subjects: list[str]) -> dict[str, list[SearchEntry]]:
+def _entries_by_subject(session: Session, rows: list[tuple[str, str]]) -> dict[str, list[SearchEntry]]:
+    """Entries of (subject, "id,id,...") page rows, loaded by primary key and grouped by subject."""
     grouped: dict[str, list[SearchEntry]] = defaultdict(list)
-    if subjects:
-        for entry in session.scalars(select(SearchEntry).where(*conditions, SearchEntry.subject.in_(subjects))):
+    ids = [int(pk) for _subject, joined in rows for pk in str(joined).split(",")]
+    if ids:
+        for entry in session.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids))):
             grouped[entry.subject].append(entry)
     return grouped
 
@@ -78,16 +98,12 @@ def run_search(session: Session, index: SearchIndex, request: SearchRequest,
     tree = parse_query(request.q or "*", request.advanced)
     matched = match_conditions(index.id, request, principals, tree)
     results = matched + filters_condition(request.post_facet_filters, "post_facet_filters")
-    score = score_expression(positive_terms(tree), request.boosts)
     total = session.scalar(select(func.count(func.distinct(SearchEntry.subject))).where(*results)) or 0
-    subjects: list[str] = []
+    rows: list[tuple[str, str]] = []
     if request.limit:
-        page = (
-            select(SearchEntry.subject).where(*results).group_by(SearchEntry.subject)
-            .order_by(*_ordering(request, score)).offset(request.offset).limit(request.limit)
-        )
-        subjects = list(session.scalars(page))
-    grouped = _entries_by_subject(session, results, subjects)
+        rows = [tuple(row) for row in session.execute(page_query(session, index.id, request, results, tree))]
+    subjects = [subject for subject, _ids in rows]
+    grouped = _entries_by_subject(session, rows)
     body: dict[str, Any] = {
         "@datatype": "GSearchResult",
         "@version": VERSION,
@@ -118,13 +134,15 @@ def run_scroll(session: Session, index: SearchIndex, request: SearchRequest,
     conditions = match_conditions(index.id, request, principals)
     after = _decode_marker(request.marker)
     total = session.scalar(select(func.count(func.distinct(SearchEntry.subject))).where(*conditions)) or 0
-    page_query = select(SearchEntry.subject).where(*conditions).group_by(SearchEntry.subject)
+    query = select(SearchEntry.subject, func.group_concat(SearchEntry.id)).where(*conditions)
     if after is not None:
-        page_query = page_query.where(SearchEntry.subject > after)
-    subjects = list(session.scalars(page_query.order_by(SearchEntry.subject).limit(request.limit + 1)))
-    has_next = len(subjects) > request.limit
-    subjects = subjects[: request.limit]
-    grouped = _entries_by_subject(session, conditions, subjects)
+        query = query.where(SearchEntry.subject > after)
+    query = query.group_by(SearchEntry.subject).order_by(SearchEntry.subject).limit(request.limit + 1)
+    rows = [tuple(row) for row in session.execute(query)]
+    has_next = len(rows) > request.limit
+    rows = rows[: request.limit]
+    subjects = [subject for subject, _ids in rows]
+    grouped = _entries_by_subject(session, rows)
     marker = base64.urlsafe_b64encode(subjects[-1].encode("utf-8")).decode("ascii") if has_next and subjects else None
     return {
         "@datatype": "GScrollResult",

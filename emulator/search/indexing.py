@@ -115,6 +115,7 @@ def upsert_entry(session: Session, index_id: str, subject: str, entry_id: str | 
             SearchEntry.index_id == index_id, SearchEntry.subject == subject, SearchEntry.entry_id == key
         )
     )
+    is_new = entry is None
     if entry is None:
         entry = SearchEntry(index_id=index_id, subject=subject, entry_id=key, created_at=now())
         session.add(entry)
@@ -122,7 +123,8 @@ def upsert_entry(session: Session, index_id: str, subject: str, entry_id: str | 
     entry.visible_to_json = json.dumps(sorted(set(visible_to)))
     entry.updated_at = now()
     session.flush()
-    _clear_index_rows(session, entry.id)
+    if not is_new:
+        _clear_index_rows(session, entry.id)
     tokens, values, blob = index_rows(entry.id, content)
     entry.text_blob = blob
     session.add_all(tokens)

@@ -85,7 +85,8 @@ class SearchToken(Base):
 
     __tablename__ = "search_tokens"
     __table_args__ = (
-        Index("ix_search_tokens_token", "token", "entry_pk"),
+        # Covering: word lookups and scoring read only this index, never the table.
+        Index("ix_search_tokens_token", "token", "entry_pk", "field", "count"),
         Index("ix_search_tokens_field_token", "field", "token"),
     )
 

@@ -1,7 +1,7 @@
 """Turn a parsed query string and boosts into SQL: a WHERE condition on entries, and a score."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select, true
 
 from emulator.search.models import SearchEntry, SearchFieldValue, SearchToken
 from emulator.search.query_text import QueryTree, Term
@@ -76,10 +76,11 @@ def _token_weight(boosts: dict[str, float]):  # noqa: ANN202 - a SQL expression
     return case(*whens, else_=SearchToken.count)
 
 
-def score_expression(terms: list[Term], boosts: dict[str, float]):  # noqa: ANN201 - a SQL expression
-    """Relevance of the current entry: occurrences of the query's words, weighted by boosts."""
-    if not terms:
-        return literal(0.0)
+def score_table(terms: list[Term], boosts: dict[str, float]):  # noqa: ANN201 - a SQL subquery
+    """(pk, score) for every entry holding a query word: occurrences weighted by boosts.
+
+    None when the query has no scoring words (`*`, only exclusions); callers then rank by subject.
+    """
     conditions = []
     for term in terms:
         last = len(term.words) - 1
@@ -89,10 +90,10 @@ def score_expression(terms: list[Term], boosts: dict[str, float]):  # noqa: ANN2
                 condition = and_(condition, field_matches(SearchToken.field, term.field))
             conditions.append(condition)
     if not conditions:
-        return literal(0.0)
+        return None
     return (
-        select(func.coalesce(func.sum(_token_weight(boosts)), 0.0))
-        .where(SearchToken.entry_pk == SearchEntry.id, or_(*conditions))
-        .scalar_subquery()
+        select(SearchToken.entry_pk.label("pk"), func.sum(_token_weight(boosts)).label("score"))
+        .where(or_(*conditions))
+        .group_by(SearchToken.entry_pk)
+        .subquery("scores")
     )
-
