@@ -87,7 +87,7 @@ class TokenKeyring:
         if key is None:
             raise TokenDecryptionError(f"value was encrypted under unknown key id {kid!r}")
         try:
-            raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+            raw = _strict_b64decode(payload)
         except (binascii.Error, ValueError):
             raise TokenDecryptionError("value is not valid base64") from None
         if len(raw) <= NONCE_BYTES:
@@ -133,9 +133,14 @@ def _split(value: str) -> tuple[str, str]:
 
 def _decode_key(kid: str, encoded: str) -> bytes:
     try:
-        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        key = _strict_b64decode(encoded)
     except (binascii.Error, ValueError):
         raise KeyringError(f"token encryption key {kid!r} is not valid base64url") from None
     if len(key) != KEY_BYTES:
         raise KeyringError(f"token encryption key {kid!r} must be {KEY_BYTES} bytes, got {len(key)}")
     return key
+
+
+def _strict_b64decode(text: str) -> bytes:
+    # The lenient decoder silently drops stray characters; a key or value with any is malformed.
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
