@@ -16,6 +16,7 @@ from emulator.db import Base
 
 
 def now() -> int:
+    """Current time as whole epoch seconds (how every Search timestamp is stored)."""
     return int(time.time())
 
 
