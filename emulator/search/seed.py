@@ -140,11 +140,13 @@ def make_record(folder: SeedTarget, number: int, rng: random.Random) -> dict[str
     published = created + timedelta(days=rng.randrange(7, 400))
     folder_name = folder.path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     keywords = sorted(set(rng.sample(domain["keywords"], rng.randint(2, 4)) + [topic.split()[0].lower()]))
+    where = (f"{folder.file_count} file{'s' if folder.file_count != 1 else ''} in {folder.path}"
+             if folder.is_folder else f"the file {folder.path}")
     return {
         "title": f"{topic}: {data_type} from {folder_name.replace('_', ' ').replace('-', ' ')}",
         "description": (
             f"{data_type.capitalize()} collected with the {instrument} for a study of {topic.lower()}. "
-            f"Dataset {number:04d} holds {folder.file_count} files in {folder.path} on {folder.collection_name}."
+            f"Dataset {number:04d} is {where} on {folder.collection_name}."
         ),
         "creators": [_person(rng) for _ in range(rng.randint(1, 3))],
         "keywords": keywords,
