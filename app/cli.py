@@ -41,7 +41,10 @@ def run(host: str, port: int, use_gunicorn: bool) -> None:
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+# --help too is the emulator's: every argument goes through unchanged.
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False
+)
 @click.argument("emulator_args", nargs=-1, type=click.UNPROCESSED)
 def emulator(emulator_args: tuple[str, ...]) -> None:
     """Run the local Globus emulator (same arguments as `python -m emulator`)."""
