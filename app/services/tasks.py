@@ -117,6 +117,7 @@ class Task:
     directories: int
     files_transferred: int
     files_skipped: int
+    skipped_errors: int
     bytes_transferred: int
     bytes_per_second: int
     faults: int
@@ -189,6 +190,7 @@ def _task(doc: dict[str, Any]) -> Task:
         directories=int(doc.get("directories") or 0),
         files_transferred=int(doc.get("files_transferred") or 0),
         files_skipped=int(doc.get("files_skipped") or 0),
+        skipped_errors=int(doc.get("subtasks_skipped_errors") or 0),
         bytes_transferred=int(doc.get("bytes_transferred") or 0),
         bytes_per_second=int(doc.get("effective_bytes_per_second") or 0),
         faults=int(doc.get("faults") or 0),

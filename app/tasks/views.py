@@ -55,6 +55,7 @@ def progress_document(task: tasks.Task) -> dict:
         "files": task.files,
         "files_transferred": task.files_transferred,
         "files_skipped": task.files_skipped,
+        "skipped_errors": task.skipped_errors,
         "directories": task.directories,
         "bytes_transferred": task.bytes_transferred,
         "bytes_text": filesize(task.bytes_transferred),

@@ -32,7 +32,7 @@
     }
 
     function draw(doc) {
-      ["status_label", "percent", "files", "files_transferred", "files_skipped", "bytes_text",
+      ["status_label", "percent", "files", "files_transferred", "files_skipped", "skipped_errors", "bytes_text",
        "rate_text", "faults"].forEach(function (name) { setField(name, doc[name]); });
       setField("completed_text", doc.completed_text || "not yet");
       var status = panel.querySelector('[data-field="status_label"]');

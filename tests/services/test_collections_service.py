@@ -1,0 +1,64 @@
+"""services/collections.py against the emulator: search scopes, details, consent status, bookmarks."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.services import collections
+from app.services.errors import InvalidRequest, RemoteNotFound
+from tests.integration.researcher_support import collection_id
+
+CAMPUS = collection_id("campus-cluster")
+CRYOEM_SHARED = collection_id("cryoem-shared")
+
+
+@pytest.fixture(scope="module")
+def alice_id(live_portal):
+    live_portal.logged_in("alice")
+    return live_portal.user_id("alice")
+
+
+def test_search_by_text_and_scope(live_portal, alice_id):
+    with live_portal.context():
+        found = collections.search(alice_id, "cryo", "all")
+        mine = collections.search(alice_id, "", "my-endpoints")
+    assert "Cryo-EM Shared Data" in {c.display_name for c in found.results}
+    assert {"Alice Project Share", "Alice's Laptop"} <= {c.display_name for c in mine.results}
+    assert found.offset == 0 and found.previous_offset is None
+
+
+@pytest.mark.parametrize(("text", "scope"), [("", "all"), ("x", "everything"), ("x" * 201, "all")])
+def test_search_refuses_what_transfer_cannot_answer(live_portal, alice_id, text, scope):
+    with live_portal.context(), pytest.raises(InvalidRequest):
+        collections.search(alice_id, text, scope)
+
+
+def test_collection_details_and_consent_status(live_portal, alice_id):
+    with live_portal.context():
+        campus = collections.get_collection(alice_id, CAMPUS, fresh=True)
+        shared = collections.get_collection(alice_id, CRYOEM_SHARED)
+        assert campus.uses_data_access_consent and campus.type_label.startswith("Mapped")
+        assert collections.data_access_consent(alice_id, shared) is None
+        assert collections.data_access_consent(alice_id, campus) in ("needed", "granted")
+        assert shared.https_server and shared.host_collection_id
+        with pytest.raises(RemoteNotFound):
+            collections.get_collection(alice_id, str(uuid.uuid4()), fresh=True)
+        with pytest.raises(InvalidRequest):
+            collections.get_collection(alice_id, "../../etc")
+
+
+def test_bookmarks_create_rename_list_delete(live_portal, alice_id):
+    name = f"<i>Run 01</i> “{uuid.uuid4().hex[:6]}”"
+    with live_portal.context():
+        mark = collections.create_bookmark(alice_id, CRYOEM_SHARED, "/~/run 01/", name)
+        assert mark.path == "/~/run 01/" and mark.name == name
+        collections.rename_bookmark(alice_id, mark.id, name + " (renamed)")
+        names = {m.name for m in collections.list_bookmarks(alice_id)}
+        assert name + " (renamed)" in names
+        with pytest.raises(InvalidRequest):
+            collections.create_bookmark(alice_id, CRYOEM_SHARED, "/~/../x/", "bad")
+        with pytest.raises(InvalidRequest):
+            collections.rename_bookmark(alice_id, mark.id, "   ")
+        collections.delete_bookmark(alice_id, mark.id)
+        assert mark.id not in {m.id for m in collections.list_bookmarks(alice_id)}
