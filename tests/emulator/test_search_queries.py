@@ -34,6 +34,12 @@ def all_words(content: dict) -> set[str]:
     return {w for s in strings_of(content) for w in words(s)}
 
 
+def has_phrase(content: dict, phrase: str) -> bool:
+    """True when the phrase's words appear next to each other, in order, within one string value."""
+    wanted = " ".join(words(phrase))
+    return any(f" {wanted} " in f" {' '.join(words(v))} " for v in strings_of(content))
+
+
 def subjects(result) -> list[str]:  # noqa: ANN001 - a GSearchResult response
     return [item["subject"] for item in result["gmeta"]]
 
@@ -115,8 +121,7 @@ def test_all_words_must_match(anonymous, index_id, public_records):
 
 def test_quoted_phrase_needs_adjacent_words(anonymous, index_id, public_records):
     phrase = " ".join(words(next(iter(public_records.values()))["research_area"])[:2])
-    expected = {s for s, c in public_records.items()
-                if any(f" {phrase} " in f" {' '.join(words(v))} " for v in strings_of(c))}
+    expected = {s for s, c in public_records.items() if has_phrase(c, phrase)}
     assert all_matching(anonymous, index_id, {"q": f'"{phrase}"'}) == expected
     assert expected
 
@@ -142,6 +147,15 @@ def test_field_value_and_prefix_queries(anonymous, index_id, public_records):
     exact_number = content["file_count"]
     counted = {s for s, c in public_records.items() if c["file_count"] == exact_number}
     assert all_matching(anonymous, index_id, {"q": f"file_count:{exact_number}", "advanced": True}) == counted
+
+
+def test_advanced_syntax_with_parentheses_and_not(anonymous, index_id, public_records):
+    domains = sorted({c["domain"] for c in public_records.values()})
+    a, b = words(domains[0])[0], words(domains[1])[0]
+    keyword = Counter(k for c in public_records.values() for k in c["keywords"]).most_common(1)[0][0]
+    expected = {s for s, c in public_records.items() if ({a, b} & all_words(c)) and not has_phrase(c, keyword)}
+    query = f'({a} OR {b}) AND NOT "{keyword}"'
+    assert all_matching(anonymous, index_id, {"q": query, "advanced": True}) == expected
 
 
 def test_ranking_puts_more_occurrences_first(anonymous, index_id, public_records):
