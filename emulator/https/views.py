@@ -178,7 +178,13 @@ def _receive(target: Path, guard: QuotaGuard, old_size: int, declared: int | Non
     temp = temp_name(str(target), secrets.token_hex(4))
     received = 0
     try:
-        with open(temp, "wb") as handle:
+        try:
+            handle = open(temp, "wb")  # noqa: SIM115 - closed by the with block below
+        except PermissionError:
+            raise GlobusError(403, "EndpointPermissionDenied", "The collection refused the write.") from None
+        except OSError as err:
+            raise GlobusError(507, "InsufficientStorage", f"The file could not be stored: {err.strerror}") from None
+        with handle:
             while True:
                 data = request.stream.read(CHUNK)
                 if not data:
@@ -188,7 +194,10 @@ def _receive(target: Path, guard: QuotaGuard, old_size: int, declared: int | Non
                     guard.check(received - old_size)
                 except QuotaExceeded as err:
                     raise GlobusError(507, "QuotaExceeded", str(err)) from err
-                handle.write(data)
+                try:
+                    handle.write(data)
+                except OSError as err:
+                    raise GlobusError(507, "InsufficientStorage", f"The file could not be stored: {err.strerror}") from None
         if declared is not None and received != declared:
             raise GlobusError(400, "ClientError.BadRequest",
                               f"The body ended after {received} of {declared} declared bytes.")

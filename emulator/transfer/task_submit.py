@@ -6,9 +6,7 @@ fields, wrong types, bad paths, empty item lists. Permissions are checked per it
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +18,18 @@ from emulator.transfer.access import READ, WRITE, get_collection, note_use, requ
 from emulator.transfer.models import Collection
 from emulator.transfer.paths import parse_path
 from emulator.transfer.request_args import bad_request
+from emulator.transfer.task_fields import (
+    filter_rules_field,
+    only_known,
+    optional_bool,
+    optional_str,
+    parse_deadline,
+    parse_label,
+    submission_id_field,
+    sync_level_field,
+)
 from emulator.transfer.task_models import Task, TaskItem, now_seconds
 
-DEFAULT_DEADLINE_SECONDS = 24 * 3600
 MAX_ITEMS = 100_000
 CHECKSUM_ALGORITHMS = ("MD5", "SHA1", "SHA256", "SHA512", "ADLER32")
 
@@ -41,7 +48,6 @@ TRANSFER_ITEM_FIELDS = {
     "DATA_TYPE", "source_path", "destination_path", "recursive", "external_checksum", "checksum_algorithm",
 }
 DELETE_ITEM_FIELDS = {"DATA_TYPE", "path"}
-FILTER_RULE_FIELDS = {"DATA_TYPE", "method", "name", "type"}
 PERF_FIELDS = ("perf_cc", "perf_p", "perf_pp", "perf_udt")
 
 
@@ -57,106 +63,6 @@ class Submission:
     items: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _only_known(body: dict[str, Any], allowed: set[str], what: str) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise bad_request(f"Unknown field(s) in {what}: {', '.join(unknown)}.", "ClientError.BadRequest.UnknownField")
-
-
-def _optional_bool(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise bad_request(f"'{name}' must be true or false, not {value!r}.")
-    return value
-
-
-def _optional_str(body: dict[str, Any], name: str, max_length: int = 256) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > max_length:
-        raise bad_request(f"'{name}' must be a string of at most {max_length} characters.")
-    return value
-
-
-def parse_label(value: Any) -> str | None:
-    """A task label: at most 128 characters, no newlines, no surrounding whitespace."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise bad_request("'label' must be a string.")
-    if len(value) > 128:
-        raise bad_request("'label' may be at most 128 characters.", "ClientError.BadRequest.InvalidLabel")
-    if "\n" in value or "\r" in value or value != value.strip():
-        raise bad_request(
-            "'label' may not contain newlines or leading/trailing whitespace.", "ClientError.BadRequest.InvalidLabel"
-        )
-    return value
-
-
-def parse_deadline(value: Any, now: float) -> float:
-    """An ISO 8601 deadline ("2017-10-12", "2017-10-12 09:30Z", ...) as epoch seconds; UTC if naive."""
-    if value is None:
-        return now + DEFAULT_DEADLINE_SECONDS
-    if not isinstance(value, str) or not value.strip():
-        raise bad_request("'deadline' must be an ISO 8601 date or date-time string.", "ClientError.BadRequest.InvalidDeadline")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise bad_request(f"'deadline' is not an ISO 8601 date-time: {value!r}.", "ClientError.BadRequest.InvalidDeadline") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.timestamp()
-
-
-def _submission_id(body: dict[str, Any]) -> str:
-    value = body.get("submission_id")
-    if not isinstance(value, str) or not value:
-        raise bad_request("'submission_id' is required; get one from GET /submission_id.", "ClientError.BadRequest.MissingField")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise bad_request(f"'submission_id' is not a valid submission id: {value!r}.") from None
-
-
-def _sync_level(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
-        raise bad_request(f"'sync_level' must be an integer from 0 to 3, not {value!r}.")
-    return value
-
-
-def _filter_rules(value: Any) -> list[dict[str, Any]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise bad_request("'filter_rules' must be a list of filter_rule documents.")
-    rules = []
-    for rule in value:
-        if not isinstance(rule, dict):
-            raise bad_request("Each filter rule must be a JSON object.")
-        _only_known(rule, FILTER_RULE_FIELDS, "filter_rule")
-        if rule.get("DATA_TYPE", "filter_rule") != "filter_rule":
-            raise bad_request("A filter rule's DATA_TYPE must be 'filter_rule'.")
-        method = rule.get("method", "exclude")
-        if method not in ("include", "exclude"):
-            raise bad_request(f"Filter rule 'method' must be 'include' or 'exclude', not {method!r}.")
-        name = rule.get("name")
-        if not isinstance(name, str) or not name or "/" in name:
-            raise bad_request("Filter rule 'name' must be a non-empty name pattern without '/'.")
-        kind = rule.get("type")
-        if kind not in (None, "file", "dir"):
-            raise bad_request(f"Filter rule 'type' must be 'file' or 'dir', not {kind!r}.")
-        rules.append({"DATA_TYPE": "filter_rule", "method": method, "name": name, "type": kind})
-    return rules
-
-
 def _items(body: dict[str, Any], item_type: str, allowed: set[str], empty_code: str, empty_message: str) -> list[dict]:
     data = body.get("DATA")
     if data is None or data == []:
@@ -170,7 +76,7 @@ def _items(body: dict[str, Any], item_type: str, allowed: set[str], empty_code: 
             raise bad_request("Each item in DATA must be a JSON object.")
         if item.get("DATA_TYPE", item_type) != item_type:
             raise bad_request(f"Items must have DATA_TYPE '{item_type}', not {item.get('DATA_TYPE')!r}.")
-        _only_known(item, allowed, item_type)
+        only_known(item, allowed, item_type)
     return data
 
 
@@ -179,9 +85,9 @@ def _transfer_item(item: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(item.get(name), str) or not item[name]:
             raise bad_request(f"Each transfer_item needs a '{name}' string.", "ClientError.BadRequest.InvalidPath")
         parse_path(item[name])
-    recursive = _optional_bool(item, "recursive", False)
-    checksum = _optional_str(item, "external_checksum")
-    algorithm = _optional_str(item, "checksum_algorithm", 16)
+    recursive = optional_bool(item, "recursive", False)
+    checksum = optional_str(item, "external_checksum")
+    algorithm = optional_str(item, "checksum_algorithm", 16)
     if algorithm is not None and algorithm.upper() not in CHECKSUM_ALGORITHMS:
         raise bad_request(f"Unsupported checksum_algorithm {algorithm!r}; use one of {', '.join(CHECKSUM_ALGORITHMS)}.")
     if checksum is not None and recursive:
@@ -199,16 +105,16 @@ def _common_options(body: dict[str, Any], now: float) -> dict[str, Any]:
     return {
         "label": parse_label(body.get("label")),
         "deadline": parse_deadline(body.get("deadline"), now),
-        "notify_on_succeeded": _optional_bool(body, "notify_on_succeeded", True),
-        "notify_on_failed": _optional_bool(body, "notify_on_failed", True),
-        "notify_on_inactive": _optional_bool(body, "notify_on_inactive", True),
+        "notify_on_succeeded": optional_bool(body, "notify_on_succeeded", True),
+        "notify_on_failed": optional_bool(body, "notify_on_failed", True),
+        "notify_on_inactive": optional_bool(body, "notify_on_inactive", True),
     }
 
 
 def parse_transfer(session: Session, body: dict[str, Any], now: float) -> Submission:
     """Validate a `transfer` document (TransferData) into a Submission."""
-    _only_known(body, TRANSFER_FIELDS, "transfer document")
-    submission_id = _submission_id(body)
+    only_known(body, TRANSFER_FIELDS, "transfer document")
+    submission_id = submission_id_field(body)
     for name in ("source_endpoint", "destination_endpoint"):
         if not isinstance(body.get(name), str) or not body[name]:
             raise bad_request(f"'{name}' is required.", "ClientError.BadRequest.MissingField")
@@ -219,16 +125,16 @@ def parse_transfer(session: Session, body: dict[str, Any], now: float) -> Submis
     items = [_transfer_item(item) for item in raw_items]
     options = _common_options(body, now)
     options.update(
-        sync_level=_sync_level(body.get("sync_level")),
-        verify_checksum=_optional_bool(body, "verify_checksum", False),
-        preserve_timestamp=_optional_bool(body, "preserve_timestamp", False),
-        encrypt_data=_optional_bool(body, "encrypt_data", False),
-        skip_source_errors=_optional_bool(body, "skip_source_errors", False),
-        fail_on_quota_errors=_optional_bool(body, "fail_on_quota_errors", False),
-        delete_destination_extra=_optional_bool(body, "delete_destination_extra", False),
-        source_local_user=_optional_str(body, "source_local_user", 64),
-        destination_local_user=_optional_str(body, "destination_local_user", 64),
-        filter_rules=_filter_rules(body.get("filter_rules")),
+        sync_level=sync_level_field(body.get("sync_level")),
+        verify_checksum=optional_bool(body, "verify_checksum", False),
+        preserve_timestamp=optional_bool(body, "preserve_timestamp", False),
+        encrypt_data=optional_bool(body, "encrypt_data", False),
+        skip_source_errors=optional_bool(body, "skip_source_errors", False),
+        fail_on_quota_errors=optional_bool(body, "fail_on_quota_errors", False),
+        delete_destination_extra=optional_bool(body, "delete_destination_extra", False),
+        source_local_user=optional_str(body, "source_local_user", 64),
+        destination_local_user=optional_str(body, "destination_local_user", 64),
+        filter_rules=filter_rules_field(body.get("filter_rules")),
     )
     symlinks = body.get("recursive_symlinks", "ignore")
     if symlinks not in ("ignore", "keep", "copy"):
@@ -248,8 +154,8 @@ def parse_transfer(session: Session, body: dict[str, Any], now: float) -> Submis
 
 def parse_delete(session: Session, body: dict[str, Any], now: float) -> Submission:
     """Validate a `delete` document (DeleteData) into a Submission."""
-    _only_known(body, DELETE_FIELDS, "delete document")
-    submission_id = _submission_id(body)
+    only_known(body, DELETE_FIELDS, "delete document")
+    submission_id = submission_id_field(body)
     if not isinstance(body.get("endpoint"), str) or not body["endpoint"]:
         raise bad_request("'endpoint' is required.", "ClientError.BadRequest.MissingField")
     raw_items = _items(
@@ -264,10 +170,10 @@ def parse_delete(session: Session, body: dict[str, Any], now: float) -> Submissi
         items.append({"source_path": item["path"], "destination_path": None, "recursive": False})
     options = _common_options(body, now)
     options.update(
-        recursive=_optional_bool(body, "recursive", False),
-        ignore_missing=_optional_bool(body, "ignore_missing", False),
-        interpret_globs=_optional_bool(body, "interpret_globs", False),
-        source_local_user=_optional_str(body, "local_user", 64),
+        recursive=optional_bool(body, "recursive", False),
+        ignore_missing=optional_bool(body, "ignore_missing", False),
+        interpret_globs=optional_bool(body, "interpret_globs", False),
+        source_local_user=optional_str(body, "local_user", 64),
     )
     endpoint = get_collection(session, body["endpoint"])
     return Submission("DELETE", submission_id, endpoint, None, options, items)

@@ -6,7 +6,6 @@ into place only when complete (and verified), so a cancel or crash never leaves 
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import stat
 import time
@@ -15,48 +14,9 @@ from typing import Any, Callable
 from emulator.transfer.filters import is_included
 from emulator.transfer.quota import QuotaExceeded, QuotaGuard
 from emulator.transfer.sync import file_checksum, needs_copy
+from emulator.transfer.task_pacing import Pacer, TransientFault, fault_offset
 from emulator.transfer.task_progress import TaskFailed, TaskProgress
 from emulator.transfer.task_runtime import PathResolver, SourceError, child_display, temp_name
-
-MAX_CHUNK = 1024 * 1024
-MIN_CHUNK = 64
-
-
-class TransientFault(Exception):
-    """A recoverable error during one copy attempt; the file is tried again."""
-
-    def __init__(self, code: str, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-
-
-class Pacer:
-    """Keeps one task's copy rate at the configured bytes/second (read live on every chunk)."""
-
-    def __init__(self, throughput: Callable[[], int], progress: TaskProgress) -> None:
-        self.throughput = throughput
-        self.progress = progress
-        self.next_time = time.monotonic()
-
-    def chunk_size(self) -> int:
-        """Small chunks when throttled (about 8 per second) so progress and cancels stay prompt."""
-        rate = self.throughput()
-        return MAX_CHUNK if rate <= 0 else max(MIN_CHUNK, min(MAX_CHUNK, rate // 8))
-
-    def spend(self, count: int) -> None:
-        """Account for `count` bytes moved, sleeping as long as the rate requires."""
-        rate = self.throughput()
-        moment = time.monotonic()
-        if rate <= 0:
-            self.next_time = moment
-            return
-        # Credit at most a quarter second of idle time, so a pause is not followed by a burst.
-        self.next_time = max(self.next_time, moment - 0.25) + count / rate
-        delay = self.next_time - moment
-        if delay > 0:
-            self.progress.wait(delay)
-
 
 class TransferRun:
     """Runs the items of one transfer task against the filesystem."""
@@ -270,17 +230,10 @@ class TransferRun:
             return False
         return True
 
-    def _fault_offset(self, size: int) -> int | None:
-        """Where a transient fault interrupts this attempt (settings.fault_rate), if one does."""
-        rate = float(self.settings.fault_rate)
-        if rate <= 0 or random.random() >= rate:  # noqa: S311 - fault injection, not security
-            return None
-        return random.randint(0, max(size - 1, 0))  # noqa: S311
-
     def _copy_attempt(self, source: str, info: os.stat_result, destination: str,
                       algorithm: str | None, external: str | None) -> str | None:
         temp = temp_name(destination, self.task.id)
-        fault_at = self._fault_offset(info.st_size)
+        fault_at = fault_offset(info.st_size, float(self.settings.fault_rate))
         copied = 0
         try:
             try:

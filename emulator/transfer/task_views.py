@@ -29,15 +29,8 @@ from emulator.transfer.task_queries import (
     results_page,
     transfer_caller,
 )
-from emulator.transfer.task_submit import (
-    check_permissions,
-    create_task,
-    now,
-    parse_delete,
-    parse_deadline,
-    parse_label,
-    parse_transfer,
-)
+from emulator.transfer.task_fields import parse_deadline, parse_label
+from emulator.transfer.task_submit import check_permissions, create_task, now, parse_delete, parse_transfer
 
 
 @bp.get("/v0.10/submission_id")
