@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from emulator.search.models import (
@@ -23,6 +24,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
 # Longer strings are still searchable as text; only their field value is cut for indexing.
 MAX_INDEXED_VALUE = 500
 MAX_TOKEN = 128
+# Rows per IN (...) list, well under SQLite's bound-parameter limit.
+CHUNK = 500
 
 
 def tokenize(text: str) -> list[str]:
@@ -61,8 +64,8 @@ def iter_scalars(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def field_value_row(entry_pk: int, field: str, value: Any) -> SearchFieldValue:
-    """The field-value row for one scalar (numbers and dates also get a numeric value)."""
+def field_value_row(entry_pk: int, field: str, value: Any) -> dict[str, Any]:
+    """The field-value row (as insert parameters) for one scalar; numbers and dates get a number."""
     number: float | None = None
     is_date = False
     if isinstance(value, bool):
@@ -74,69 +77,108 @@ def field_value_row(entry_pk: int, field: str, value: Any) -> SearchFieldValue:
         text = str(value)
         number = parse_date(text)
         is_date = number is not None
-    return SearchFieldValue(
-        entry_pk=entry_pk,
-        field=field[:255],
-        value_text=text,
-        value_lower=text.lower()[:MAX_INDEXED_VALUE],
-        value_number=number,
-        is_date=is_date,
-    )
+    return {
+        "entry_pk": entry_pk,
+        "field": field[:255],
+        "value_text": text,
+        "value_lower": text.lower()[:MAX_INDEXED_VALUE],
+        "value_number": number,
+        "is_date": is_date,
+    }
 
 
-def index_rows(entry_pk: int, content: dict) -> tuple[list[SearchToken], list[SearchFieldValue], str]:
-    """Token rows, field-value rows and the phrase blob for one entry's content."""
+def index_rows(entry_pk: int, content: dict) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """Token rows, field-value rows (as insert parameters) and the phrase blob for one entry."""
     token_counts: Counter[tuple[str, str]] = Counter()
-    values: list[SearchFieldValue] = []
+    values: list[dict[str, Any]] = []
     texts: list[str] = []
     for field, value in iter_scalars(content):
         values.append(field_value_row(entry_pk, field, value))
         if isinstance(value, str):
             words = tokenize(value)
-            texts.append(" ".join(words))
+            # Padded so a phrase matches as " w1 w2 " at the start or end of a value too.
+            texts.append(f" {' '.join(words)} ")
             for word in words:
                 token_counts[(field[:255], word)] += 1
-    tokens = [SearchToken(entry_pk=entry_pk, field=f, token=t, count=c) for (f, t), c in token_counts.items()]
+    tokens = [{"entry_pk": entry_pk, "field": f, "token": t, "count": c} for (f, t), c in token_counts.items()]
     return tokens, values, "\n".join(texts)
 
 
-def _clear_index_rows(session: Session, entry_pk: int) -> None:
-    session.execute(delete(SearchToken).where(SearchToken.entry_pk == entry_pk))
-    session.execute(delete(SearchFieldValue).where(SearchFieldValue.entry_pk == entry_pk))
-    session.execute(delete(SearchEntryPrincipal).where(SearchEntryPrincipal.entry_pk == entry_pk))
+def _clear_index_rows(session: Session, entry_pks: list[int]) -> None:
+    for start in range(0, len(entry_pks), CHUNK):
+        chunk = entry_pks[start:start + CHUNK]
+        for model in (SearchToken, SearchFieldValue, SearchEntryPrincipal):
+            session.execute(delete(model).where(model.entry_pk.in_(chunk)))
 
 
-def upsert_entry(session: Session, index_id: str, subject: str, entry_id: str | None,
-                 content: dict, visible_to: list[str]) -> SearchEntry:
-    """Create or replace one entry (same index, subject and entry_id) and its query rows."""
-    key = entry_id or ""
-    entry = session.scalar(
-        select(SearchEntry).where(
-            SearchEntry.index_id == index_id, SearchEntry.subject == subject, SearchEntry.entry_id == key
+@dataclass(frozen=True)
+class NewEntry:
+    """What an ingest writes for one entry."""
+
+    subject: str
+    entry_id: str | None
+    content: dict
+    visible_to: list[str]
+
+
+def _existing_ids(session: Session, index_id: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    subjects = sorted({subject for subject, _ in keys})
+    for start in range(0, len(subjects), CHUNK):
+        rows = session.execute(select(SearchEntry.subject, SearchEntry.entry_id, SearchEntry.id).where(
+            SearchEntry.index_id == index_id, SearchEntry.subject.in_(subjects[start:start + CHUNK])))
+        found.update({(subject, entry_id): pk for subject, entry_id, pk in rows})
+    return found
+
+
+def upsert_entries(session: Session, index_id: str, entries: list[NewEntry]) -> int:
+    """Create or replace entries (same index, subject and entry_id) with their query rows, in bulk.
+
+    Uses Core executemany statements: an entry has dozens of token and value rows, and going
+    through ORM objects costs about ten times as much. Later duplicates in `entries` win.
+    """
+    latest = {(e.subject, e.entry_id or ""): e for e in entries}
+    existing = _existing_ids(session, index_id, list(latest))
+    moment = now()
+    analysed = {key: index_rows(0, e.content) for key, e in latest.items()}
+
+    def entry_values(key: tuple[str, str]) -> dict[str, Any]:
+        entry = latest[key]
+        return {"content_json": json.dumps(entry.content, separators=(",", ":")),
+                "visible_to_json": json.dumps(sorted(set(entry.visible_to))),
+                "text_blob": analysed[key][2], "updated_at": moment}
+
+    replaced = [key for key in latest if key in existing]
+    if replaced:
+        _clear_index_rows(session, [existing[key] for key in replaced])
+        session.connection().execute(
+            update(SearchEntry.__table__).where(SearchEntry.__table__.c.id == bindparam("pk")),
+            [{"pk": existing[key], **entry_values(key)} for key in replaced],
         )
-    )
-    is_new = entry is None
-    if entry is None:
-        entry = SearchEntry(index_id=index_id, subject=subject, entry_id=key, created_at=now())
-        session.add(entry)
-    entry.content_json = json.dumps(content, separators=(",", ":"))
-    entry.visible_to_json = json.dumps(sorted(set(visible_to)))
-    entry.updated_at = now()
-    session.flush()
-    if not is_new:
-        _clear_index_rows(session, entry.id)
-    tokens, values, blob = index_rows(entry.id, content)
-    entry.text_blob = blob
-    session.add_all(tokens)
-    session.add_all(values)
-    session.add_all(SearchEntryPrincipal(entry_pk=entry.id, principal=p) for p in sorted(set(visible_to)))
-    return entry
+    created = [key for key in latest if key not in existing]
+    if created:
+        rows = session.connection().execute(
+            insert(SearchEntry.__table__).returning(SearchEntry.__table__.c.id, sort_by_parameter_order=True),
+            [{"index_id": index_id, "subject": subject, "entry_id": entry_id, "created_at": moment,
+              **entry_values((subject, entry_id))} for subject, entry_id in created],
+        )
+        existing.update(zip(created, (row[0] for row in rows)))
+    tokens, values, principals = [], [], []
+    for key, entry in latest.items():
+        pk = existing[key]
+        tokens += [{**row, "entry_pk": pk} for row in analysed[key][0]]
+        values += [{**row, "entry_pk": pk} for row in analysed[key][1]]
+        principals += [{"entry_pk": pk, "principal": p} for p in sorted(set(entry.visible_to))]
+    for table, rows in ((SearchToken.__table__, tokens), (SearchFieldValue.__table__, values),
+                        (SearchEntryPrincipal.__table__, principals)):
+        if rows:
+            session.connection().execute(insert(table), rows)
+    return len(latest)
 
 
 def delete_entries(session: Session, entry_pks: list[int]) -> int:
     """Remove entries and their query rows; returns how many entries went."""
-    for pk in entry_pks:
-        _clear_index_rows(session, pk)
-    if entry_pks:
-        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(entry_pks)))
+    _clear_index_rows(session, entry_pks)
+    for start in range(0, len(entry_pks), CHUNK):
+        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(entry_pks[start:start + CHUNK])))
     return len(entry_pks)

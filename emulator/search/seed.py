@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from emulator.search.indexing import upsert_entry
+from emulator.search.indexing import NewEntry, upsert_entries
 from emulator.search.models import SearchIndex, SearchIndexRole
 from emulator.search.seed_vocabulary import AFFILIATIONS, DOMAINS, FIRST_NAMES, LAST_NAMES, LICENSES
 
@@ -209,9 +209,11 @@ def seed_search(session: Session, manifest: dict[str, Any], data_root: str | os.
         log.warning("search seed found no seeded folders under %s; the index starts empty", data_root)
     group_urn = _group_urn(manifest, "Cryo-EM Lab")
     alice_urn = _principal_of(manifest, "alice@example.edu")
+    records = []
     for number, target in enumerate(targets, start=1):
         content = make_record(target, number, rng)
-        subject = f"globus://{target.collection_id}{target.path}"
-        upsert_entry(session, INDEX_ID, subject, None, content, _visibility(target, rng, group_urn, alice_urn))
+        visible_to = _visibility(target, rng, group_urn, alice_urn)
+        records.append(NewEntry(f"globus://{target.collection_id}{target.path}", None, content, visible_to))
+    upsert_entries(session, INDEX_ID, records)
     session.flush()
     manifest["search_index"] = {"id": INDEX_ID, "display_name": INDEX_NAME, "records": len(targets)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from emulator.db import write_lock
 from emulator.search.documents import bad_request
 from emulator.search.engine import match_conditions
-from emulator.search.indexing import delete_entries, upsert_entry
+from emulator.search.indexing import NewEntry, delete_entries, upsert_entries
 from emulator.search.models import SearchEntry, SearchTask, now
 from emulator.search.search_request import SearchRequest
 
@@ -33,23 +32,13 @@ def _invalid(path: str, message: str) -> Exception:
     return bad_request(f"{path}: {message}", code="BadRequest.ValidationError", error_data={"path": path})
 
 
-@dataclass(frozen=True)
-class IngestEntry:
-    """One validated GMetaEntry."""
-
-    subject: str
-    entry_id: str | None
-    content: dict[str, Any]
-    visible_to: list[str]
-
-
 def _subject(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_SUBJECT_LENGTH:
         raise _invalid(path, f"a non-empty string of at most {MAX_SUBJECT_LENGTH} characters is required")
     return value
 
 
-def _entry(doc: Any, path: str) -> IngestEntry:
+def _entry(doc: Any, path: str) -> NewEntry:
     if not isinstance(doc, dict):
         raise _invalid(path, "a GMetaEntry must be an object")
     unknown = sorted(set(doc) - ENTRY_KEYS)
@@ -70,10 +59,10 @@ def _entry(doc: Any, path: str) -> IngestEntry:
     entry_id = doc.get("id")
     if entry_id is not None and (not isinstance(entry_id, str) or not entry_id or len(entry_id) > 1024):
         raise _invalid(f"{path}.id", "must be null or a non-empty string")
-    return IngestEntry(_subject(doc.get("subject"), f"{path}.subject"), entry_id, content, list(visible))
+    return NewEntry(_subject(doc.get("subject"), f"{path}.subject"), entry_id, content, list(visible))
 
 
-def parse_ingest(body: Any) -> list[IngestEntry]:
+def parse_ingest(body: Any) -> list[NewEntry]:
     """The entries of a GIngest document (GMetaEntry or GMetaList), or a 400 saying what is wrong."""
     if not isinstance(body, dict):
         raise bad_request("The ingest body must be a JSON object (a GIngest document).")
@@ -104,11 +93,10 @@ def _finished_task(session: Session, index_id: str, task_type: str, message: str
     return task
 
 
-def ingest(session: Session, index_id: str, entries: list[IngestEntry]) -> SearchTask:
+def ingest(session: Session, index_id: str, entries: list[NewEntry]) -> SearchTask:
     """Write the entries (replacing same subject + id) and record the finished INGEST task."""
     with write_lock:
-        for entry in entries:
-            upsert_entry(session, index_id, entry.subject, entry.entry_id, entry.content, entry.visible_to)
+        upsert_entries(session, index_id, entries)
         task = _finished_task(session, index_id, "INGEST", f"Ingested {len(entries)} document(s).",
                               {"num_documents_ingested": len(entries)})
         session.commit()

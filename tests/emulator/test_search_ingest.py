@@ -125,6 +125,17 @@ def test_more_occurrences_rank_higher_and_boosts_reweigh_fields(emulator, automa
     assert user_search("carol").search(index_id, marker)["total"] == 0
 
 
+def test_phrases_match_at_the_start_and_end_of_a_value(emulator, automation, user_search, index_id, marker):
+    subject = f"https://example.org/{marker}/phrase"
+    automation.ingest(index_id, {"ingest_type": "GMetaEntry", "ingest_data": entry(
+        subject, {"title": f"{marker} opening words", "note": f"closing with {marker}-tail"}, [urn(emulator, "carol")])})
+    carol = user_search("carol")
+    for phrase in (f"{marker} opening", f"with {marker} tail", f"{marker}-tail"):
+        assert carol.search(index_id, f'"{phrase}"')["total"] == 1, phrase
+    assert carol.search(index_id, f'"opening {marker}"')["total"] == 0
+    automation.delete_subject(index_id, subject)
+
+
 def test_delete_by_query_removes_only_matches(emulator, automation, user_search, index_id, marker):
     carol = urn(emulator, "carol")
     keep, drop = (f"https://example.org/{marker}/{name}" for name in ("keep", "drop"))
