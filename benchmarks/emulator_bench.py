@@ -7,7 +7,7 @@ a markdown table. Bounded: about (cases x 2 x --seconds) plus start-up, ~30 s wi
 
     .venv/bin/python benchmarks/emulator_bench.py [--threads 4] [--seconds 2.5] [--extra-records N]
 
-`--extra-records N` first ingests N synthetic public records (up to 10,000; about 5 ms each) to
+`--extra-records N` first ingests N synthetic public records (up to 10,000; about 1 ms each) to
 see how the search rows hold up on a bigger index; that time is outside the ~30 s budget.
 """
 from __future__ import annotations
