@@ -1,0 +1,78 @@
+"""Expired (or upstream-revoked) access tokens are renewed with the refresh token and stored."""
+from __future__ import annotations
+
+import time
+
+import globus_sdk
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import StoredToken
+from app.services import token_records
+from app.services.globus.clients import transfer_client
+from app.services.globus.errors import globus_errors
+
+TRANSFER = "transfer.api.globus.org"
+
+
+def _portal_login_client(live_portal) -> globus_sdk.ConfidentialAppAuthClient:
+    portal = live_portal.emulator.client("portal")
+    return globus_sdk.ConfidentialAppAuthClient(portal["client_id"], portal["client_secret"],
+                                                base_url=live_portal.emulator.services["auth"])
+
+
+def _list_public_collection(live_portal, user_id: int) -> list[str]:
+    collection = live_portal.emulator.collection("public-reference")["id"]
+    with live_portal.app.test_request_context(), globus_errors("transfer"):
+        return [entry["name"] for entry in transfer_client(user_id).operation_ls(collection, path="/")]
+
+
+def test_an_expired_access_token_is_refreshed_and_the_new_one_stored(live_portal):
+    live_portal.logged_in("carol")
+    user_id = live_portal.user_id("carol")
+    with live_portal.context():
+        before = token_records.read_token(user_id, TRANSFER)
+        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
+                                                     StoredToken.resource_server == TRANSFER)
+                           .values(expires_at=int(time.time()) - 30))
+        db.session.commit()
+
+    assert _list_public_collection(live_portal, user_id)
+
+    with live_portal.context():
+        after = token_records.read_token(user_id, TRANSFER)
+    assert after.access_token != before.access_token
+    assert after.expires_at > time.time() + 60
+    assert after.version == before.version + 1
+    assert after.refresh_token == before.refresh_token
+    assert _portal_login_client(live_portal).oauth2_token_introspect(after.access_token)["active"] is True
+
+
+def test_an_access_token_revoked_upstream_is_replaced_after_the_401(live_portal):
+    live_portal.logged_in("carol")
+    user_id = live_portal.user_id("carol")
+    with live_portal.context():
+        before = token_records.read_token(user_id, TRANSFER)
+    _portal_login_client(live_portal).oauth2_revoke_token(before.access_token)
+
+    assert _list_public_collection(live_portal, user_id)
+
+    with live_portal.context():
+        after = token_records.read_token(user_id, TRANSFER)
+    assert after.access_token != before.access_token and after.version > before.version
+
+
+def test_a_revoked_refresh_token_means_log_in_again(live_portal):
+    browser = live_portal.logged_in("carol")
+    user_id = live_portal.user_id("carol")
+    with live_portal.context():
+        record = token_records.read_token(user_id, TRANSFER)
+        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
+                                                     StoredToken.resource_server == TRANSFER)
+                           .values(expires_at=int(time.time()) - 30))
+        db.session.commit()
+    _portal_login_client(live_portal).oauth2_revoke_token(record.refresh_token)
+
+    collection = live_portal.emulator.collection("public-reference")["id"]
+    response = browser.get(live_portal.url(f"/_probe/ls/{collection}"), allow_redirects=False, timeout=30)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
