@@ -61,6 +61,7 @@ def run_task(app, task_id: str, runner_id: str, stop_event: threading.Event) -> 
     task, items, restarted, done, owner = _load(app, task_id)
     collections = [task.source_endpoint_id] + ([task.destination_endpoint_id] if task.destination_endpoint_id else [])
     progress = TaskProgress(app, task_id, runner_id, collections, stop_event)
+    progress.redo_unfinished_item = task.type == "TRANSFER"
     progress.set_nice_status("OK", "OK")
     if restarted:
         progress.event("RESTARTED", "restarted", f"resuming with {len(items)} unfinished item(s)")

@@ -57,6 +57,7 @@ class TaskProgress:
         # Everything the current item added (flushed or not): undone if the emulator stops
         # mid-item, because the next start redoes that item from its beginning.
         self.item_deltas: Counter[str] = Counter()
+        self.redo_unfinished_item = True
         self.results: list[TaskFileResult] = []
         self.events: list[TaskEvent] = []
         self.done_items: list[int] = []
@@ -170,9 +171,11 @@ class TaskProgress:
 
     def _release(self) -> None:
         """Shutting down: save what was done and give the task back for the next start."""
-        # The unfinished item starts over next time; its counts (not its faults) would double.
-        self.item_deltas.pop("faults", None)
-        self.deltas.subtract(self.item_deltas)
+        # A transfer redoes its unfinished item next time, so that item's counts (not its faults)
+        # would double; a delete only finds what is left, so its counts stand.
+        if self.redo_unfinished_item:
+            self.item_deltas.pop("faults", None)
+            self.deltas.subtract(self.item_deltas)
         self.item_deltas.clear()
         try:
             self.flush()

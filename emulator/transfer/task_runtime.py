@@ -114,6 +114,10 @@ class PathResolver:
         """The collection root a delete task works in (which itself may never be deleted)."""
         return Path(self.source_root)
 
+    def inside_source(self, real_path: str) -> bool:
+        """True when a resolved path lies inside the source collection."""
+        return real_path == self.source_root or real_path.startswith(self.source_root + os.sep)
+
     def _inside_destination(self, path: str | Path) -> bool:
         real = os.path.realpath(path)
         return real == self.destination_root or real.startswith(self.destination_root + os.sep)

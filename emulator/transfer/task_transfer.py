@@ -1,7 +1,6 @@
-"""Executing a TRANSFER task: walk the items, apply filters and sync level, really copy the bytes.
+"""Executing a TRANSFER task: walk the items and directory trees, apply filters and symlink rules.
 
-Each file is copied in chunks into a hidden temporary file beside its destination and renamed
-into place only when complete (and verified), so a cancel or crash never leaves half a file.
+Single files are handed to `FileCopier` (sync level, quota, pacing, retries, verification).
 """
 from __future__ import annotations
 
@@ -12,9 +11,8 @@ import time
 from typing import Any, Callable
 
 from emulator.transfer.filters import is_included
-from emulator.transfer.quota import QuotaExceeded, QuotaGuard
-from emulator.transfer.sync import file_checksum, needs_copy
-from emulator.transfer.task_pacing import Pacer, TransientFault, fault_offset
+from emulator.transfer.quota import QuotaGuard
+from emulator.transfer.task_files import FileCopier
 from emulator.transfer.task_progress import TaskFailed, TaskProgress
 from emulator.transfer.task_runtime import PathResolver, SourceError, child_display, temp_name
 
@@ -27,13 +25,12 @@ class TransferRun:
         self.items = items
         self.progress = progress
         self.resolver = resolver
-        self.settings = settings
         self.rules = task.filter_rules
-        self.pacer = Pacer(lambda: int(settings.throughput), progress)
-        self.quota_factory = quota_factory
-        self.quota = quota_factory()
-        # Destinations a previous run of this task already completed (only after a restart).
-        self.done_destinations = done_destinations
+        self.copier = FileCopier(task=task, progress=progress, settings=settings, quota_factory=quota_factory,
+                                 done_destinations=done_destinations, on_source_error=self._source_error)
+        # Real paths of the directories being walked, so a followed link cannot loop.
+        self.walking: set[str] = set()
+        self.item_destination = ""
 
     def run(self) -> None:
         """Transfer every unfinished item in submission order."""
@@ -67,15 +64,16 @@ class TransferRun:
             if not stat.S_ISDIR(info.st_mode):
                 raise TaskFailed("NOT_A_DIRECTORY", f"{source_disp} is not a directory; submit it without recursive.")
             real_source, real_dest = os.path.realpath(source), os.path.realpath(destination)
-            if real_dest == real_source or real_dest.startswith(real_source + os.sep):
+            if _within(real_dest, real_source):
                 raise TaskFailed("INVALID_PATH", f"The destination {dest_disp} lies inside the source {source_disp}.")
+            self.item_destination = real_dest
             self._copy_tree(str(source), info, str(destination), source_disp, dest_disp)
             return
         if stat.S_ISDIR(info.st_mode):
             raise TaskFailed("IS_A_DIRECTORY", f"{source_disp} is a directory; submit it with recursive=True.")
         self.progress.add(subtasks_total=1, subtasks_pending=1)
         self.resolver.make_parents(destination)
-        self._copy_file(str(source), info, str(destination), source_disp, dest_disp, item)
+        self.copier.copy(str(source), info, str(destination), source_disp, dest_disp, item)
 
     def _source_error(self, err: SourceError, source_disp: str, dest_disp: str, is_dir: bool,
                       *, counted_subtask: bool = False) -> None:
@@ -94,6 +92,16 @@ class TransferRun:
     def _copy_tree(self, source: str, info: os.stat_result, destination: str, source_disp: str, dest_disp: str) -> None:
         self.progress.add(directories=1, subtasks_total=1, subtasks_succeeded=1)
         self.resolver.make_directory(destination, dest_disp)
+        walking = os.path.realpath(source)
+        self.walking.add(walking)
+        try:
+            self._copy_entries(source, destination, source_disp, dest_disp)
+        finally:
+            self.walking.discard(walking)
+        if self.task.preserve_timestamp:
+            os.utime(destination, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+    def _copy_entries(self, source: str, destination: str, source_disp: str, dest_disp: str) -> None:
         try:
             with os.scandir(source) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
@@ -109,9 +117,8 @@ class TransferRun:
         for entry in entries:
             self.progress.checkpoint()
             if entry.is_symlink():
-                # recursive_symlinks "ignore": links are counted, never followed or copied.
-                self.progress.add(symlinks=1)
                 kept.add(entry.name)
+                self._symlink(entry, destination, source_disp, dest_disp)
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
             if not is_included(self.rules, entry.name, is_dir):
@@ -127,11 +134,46 @@ class TransferRun:
                 self._copy_tree(entry.path, entry_info, target, child_source, child_dest)
             elif stat.S_ISREG(entry_info.st_mode):
                 self.progress.add(subtasks_total=1, subtasks_pending=1)
-                self._copy_file(entry.path, entry_info, target, child_source, child_dest, None)
+                self.copier.copy(entry.path, entry_info, target, child_source, child_dest, None)
         if self.task.delete_destination_extra:
             self._delete_extras(destination, dest_disp, kept)
-        if self.task.preserve_timestamp:
-            os.utime(destination, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+    def _symlink(self, entry: os.DirEntry, destination: str, source_disp: str, dest_disp: str) -> None:
+        """recursive_symlinks: "ignore" skips links, "keep" recreates them, "copy" copies their targets."""
+        self.progress.add(symlinks=1)
+        mode = self.task.recursive_symlinks
+        target = os.path.join(destination, entry.name)
+        if mode == "keep":
+            if is_included(self.rules, entry.name, False):
+                temp = temp_name(target, self.task.id)
+                os.symlink(os.readlink(entry.path), temp)
+                try:
+                    os.replace(temp, target)
+                except OSError as err:
+                    os.unlink(temp)
+                    raise TaskFailed("FILE_EXISTS", f"Cannot replace {child_display(dest_disp, entry.name, True)} "
+                                                    "with a symbolic link.") from err
+            return
+        if mode != "copy":
+            return
+        real = os.path.realpath(entry.path)
+        # A link is followed only to somewhere inside the source collection, and never in a loop.
+        if not self.resolver.inside_source(real) or real in self.walking or _within(real, self.item_destination):
+            return
+        try:
+            info = os.stat(real)
+        except OSError:
+            return  # a dangling link: nothing to copy
+        is_dir = stat.S_ISDIR(info.st_mode)
+        if not is_included(self.rules, entry.name, is_dir):
+            return
+        child_source = child_display(source_disp, entry.name, is_dir)
+        child_dest = child_display(dest_disp, entry.name, is_dir)
+        if is_dir:
+            self._copy_tree(real, info, target, child_source, child_dest)
+        elif stat.S_ISREG(info.st_mode):
+            self.progress.add(subtasks_total=1, subtasks_pending=1)
+            self.copier.copy(real, info, target, child_source, child_dest, None)
 
     def _delete_extras(self, destination: str, dest_disp: str, kept: set[str]) -> None:
         """delete_destination_extra: remove what the source does not have (filters still protect)."""
@@ -151,139 +193,7 @@ class TransferRun:
                 raise TaskFailed("PERMISSION_DENIED",
                                  f"Could not delete {child_display(dest_disp, entry.name, is_dir)}: {err.strerror}") from err
 
-    # -- files -----------------------------------------------------------------------------
-    def _copy_file(self, source: str, info: os.stat_result, destination: str,
-                   source_disp: str, dest_disp: str, item: Any) -> None:
-        if dest_disp in self.done_destinations:
-            # Copied (and recorded) by this task before a restart: count it again, copy nothing.
-            self.progress.add(files=1, files_transferred=1, bytes_transferred=info.st_size,
-                              subtasks_pending=-1, subtasks_succeeded=1)
-            return
-        self.progress.add(files=1)
-        if os.path.isdir(destination) and not os.path.islink(destination):
-            raise TaskFailed("IS_A_DIRECTORY", f"The destination {dest_disp} is a directory.")
-        if self.task.sync_level is not None and not needs_copy(
-            self.task.sync_level, source, info, destination, self._checksum_for_sync
-        ):
-            self.progress.add(files_skipped=1, subtasks_pending=-1, subtasks_succeeded=1)
-            return
-        algorithm = item.checksum_algorithm if item is not None else None
-        external = item.external_checksum if item is not None else None
-        attempt, retrying = 0, False
-        while True:
-            try:
-                self._wait_for_quota(destination, info.st_size)
-                checksum = self._copy_attempt(source, info, destination, algorithm, external)
-                break
-            except TransientFault as fault:
-                attempt += 1
-                self.progress.add(faults=1)
-                if not retrying:
-                    self.progress.add(subtasks_pending=-1, subtasks_retrying=1)
-                    retrying = True
-                self.progress.event(fault.code, fault.description,
-                                    f"{source_disp} -> {dest_disp} (attempt {attempt}); retrying", is_error=True)
-                self.progress.wait(min(0.2 * attempt, 2.0))
-            except SourceError as err:
-                if retrying:
-                    self.progress.add(subtasks_retrying=-1, subtasks_pending=1)
-                self._source_error(err, source_disp, dest_disp, False, counted_subtask=True)
-                return
-        self.progress.add(files_transferred=1, subtasks_succeeded=1,
-                          **({"subtasks_retrying": -1} if retrying else {"subtasks_pending": -1}))
-        self.progress.result(kind="success", source_path=source_disp, destination_path=dest_disp,
-                             size=info.st_size, checksum=checksum,
-                             checksum_algorithm=(algorithm or "MD5") if checksum else None)
 
-    def _checksum_for_sync(self, path: str) -> str:
-        return file_checksum(path, None, self._count_checksummed)
-
-    def _count_checksummed(self, count: int) -> None:
-        self.progress.add(bytes_checksummed=count)
-        self.progress.checkpoint()
-
-    def _wait_for_quota(self, destination: str, size: int) -> None:
-        existing = os.path.getsize(destination) if os.path.isfile(destination) else 0
-        reported = False
-        while True:
-            try:
-                self.quota.check(size - existing)
-                return
-            except QuotaExceeded as err:
-                if self.task.fail_on_quota_errors:
-                    raise TaskFailed("QUOTA_EXCEEDED", str(err)) from err
-                if not reported:
-                    # Without fail_on_quota_errors Transfer keeps retrying until space frees up.
-                    self.progress.add(faults=1)
-                    self.progress.event("QUOTA_EXCEEDED", "quota exceeded", str(err), is_error=True)
-                    self.progress.set_nice_status("QUOTA_EXCEEDED", "Destination quota exceeded", str(err))
-                    reported = True
-                self.progress.wait(1.0)
-                self.quota = self.quota_factory()
-                if reported and self._quota_fits(size - existing):
-                    self.progress.set_nice_status("OK", "OK")
-
-    def _quota_fits(self, growth: int) -> bool:
-        try:
-            self.quota.check(growth)
-        except QuotaExceeded:
-            return False
-        return True
-
-    def _copy_attempt(self, source: str, info: os.stat_result, destination: str,
-                      algorithm: str | None, external: str | None) -> str | None:
-        temp = temp_name(destination, self.task.id)
-        fault_at = fault_offset(info.st_size, float(self.settings.fault_rate))
-        copied = 0
-        try:
-            try:
-                reader = open(source, "rb")  # noqa: SIM115 - closed in the finally below
-            except FileNotFoundError:
-                raise SourceError("FILE_NOT_FOUND", f"No such file: {source}") from None
-            except PermissionError:
-                raise SourceError("PERMISSION_DENIED", f"Permission denied reading {source}") from None
-            try:
-                with open(temp, "wb") as writer:
-                    while True:
-                        self.progress.checkpoint()
-                        if fault_at is not None and copied >= fault_at:
-                            raise TransientFault("CONNECTION_RESET",
-                                                 "connection reset during data transfer (injected transient fault)")
-                        data = reader.read(self.pacer.chunk_size())
-                        if not data:
-                            break
-                        writer.write(data)
-                        copied += len(data)
-                        self.progress.add(bytes_transferred=len(data))
-                        self.pacer.spend(len(data))
-            finally:
-                reader.close()
-            checksum = self._verify(source, temp, algorithm, external)
-            self.quota.commit(copied - (os.path.getsize(destination) if os.path.isfile(destination) else 0))
-            os.replace(temp, destination)
-            if self.task.preserve_timestamp:
-                os.utime(destination, ns=(info.st_atime_ns, info.st_mtime_ns))
-            return checksum
-        except TransientFault:
-            # The bytes of a failed attempt do not count; the retry moves them again.
-            self.progress.add(bytes_transferred=-copied)
-            raise
-        finally:
-            if os.path.lexists(temp):
-                os.unlink(temp)
-
-    def _verify(self, source: str, temp: str, algorithm: str | None, external: str | None) -> str | None:
-        """verify_checksum / external_checksum: re-read both sides and compare their checksums."""
-        if not self.task.verify_checksum and external is None:
-            return None
-        source_sum = file_checksum(source, algorithm, self._count_checksummed)
-        if external is not None and source_sum != external:
-            raise TaskFailed("CHECKSUM_MISMATCH",
-                             f"The source checksum {source_sum} does not match the external checksum {external}.")
-        if self.task.verify_checksum:
-            dest_sum = file_checksum(temp, algorithm, self._count_checksummed)
-            if dest_sum != source_sum:
-                raise TransientFault("CHECKSUM_MISMATCH",
-                                     f"checksum mismatch after transfer ({source_sum} != {dest_sum})")
-        return source_sum
-
+def _within(path: str, folder: str) -> bool:
+    """True when `path` is `folder` or lies below it (both already resolved)."""
+    return bool(folder) and (path == folder or path.startswith(folder + os.sep))

@@ -317,3 +317,27 @@ def test_delete_interprets_globs_only_when_asked(alice, area):
     globbed = delete(alice, area, ["g/*.txt"], interpret_globs=True)
     assert globbed["status"] == "SUCCEEDED" and globbed["files"] == 2
     assert sorted(area.files("g")) == ["keep.csv"]
+
+
+@pytest.mark.parametrize("mode", ["ignore", "keep", "copy"])
+def test_recursive_symlinks_ignore_keep_or_copy(alice, area, mode):
+    area.write("src/real.txt", "pointed at")
+    os.symlink("real.txt", area.disk / "src/link.txt")
+    os.symlink("/etc/hostname", area.disk / "src/outside")
+    data = globus_sdk.TransferData(area.collection_id, area.collection_id,
+                                   additional_fields={"recursive_symlinks": mode})
+    data.add_item(f"{area.path}/src/", f"{area.path}/dst/", recursive=True)
+    task = wait_done(alice, alice.submit_transfer(data)["task_id"])
+
+    assert task["status"] == "SUCCEEDED" and task["recursive_symlinks"] == mode
+    assert task["symlinks"] == 2
+    link = area.disk / "dst/link.txt"
+    if mode == "ignore":
+        assert not os.path.lexists(link)
+    elif mode == "keep":
+        assert link.is_symlink() and os.readlink(link) == "real.txt"
+    else:
+        assert not link.is_symlink() and link.read_text() == "pointed at"
+    # A link leading out of the collection is never followed.
+    outside = area.disk / "dst/outside"
+    assert not outside.exists() or outside.is_symlink()
