@@ -50,6 +50,7 @@ def _load(app, task_id: str):  # noqa: ANN001, ANN202 - Flask app; returns a tup
 
 def _quota_factory(app, collection_id: str):  # noqa: ANN001, ANN202 - Flask app; returns a callable
     def build() -> QuotaGuard:
+        """A fresh view of the quotas (and usage) binding the destination."""
         with session_scope(app) as session:
             return QuotaGuard(session, session.get(Collection, collection_id))
 

@@ -23,9 +23,11 @@ class _Adler32:
         self.value = 1
 
     def update(self, data: bytes) -> None:
+        """Feed more bytes into the checksum."""
         self.value = zlib.adler32(data, self.value)
 
     def hexdigest(self) -> str:
+        """The checksum as 8 hex digits."""
         return f"{self.value:08x}"
 
 
