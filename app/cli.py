@@ -36,7 +36,8 @@ def run(host: str, port: int, use_gunicorn: bool) -> None:
     """Serve the portal (Werkzeug dev server, or gunicorn for production)."""
     if use_gunicorn:
         conf = str(PROJECT_ROOT / "config" / "gunicorn.conf.py")
-        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", conf, "wsgi:app"])
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", conf, "--chdir", str(PROJECT_ROOT),
+                                   "wsgi:app"])
     app = _app()
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 

@@ -60,7 +60,8 @@ def handle_reauthentication(error: ReauthenticationRequired):
         return _page("errors/error.html", 403, title="Consent was not granted",
                      message="Globus still reports that consent is missing after several logins. "
                              "Check the consent screen at Globus Auth, or contact the portal team.")
-    return redirect(url_for("auth.login", next=next_path))
+    # The scopes ride along in the URL for transparency; /login uses the session's copy first.
+    return redirect(url_for("auth.login", next=next_path, scopes=" ".join(error.scopes) or None))
 
 
 def handle_unavailable(error: RemoteUnavailable):

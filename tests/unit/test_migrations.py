@@ -41,3 +41,10 @@ def test_upgrade_creates_every_portal_table(portal_app):
     with portal_app.app_context():
         tables = set(inspect(db.engine).get_table_names())
     assert {"sessions", "alembic_version", "users", "identities", "stored_tokens", "pending_revocations"} <= tables
+
+
+@pytest.mark.skipif(external_database_url() is not None, reason="SQLite only")
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(portal_app):
+    with portal_app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
