@@ -174,18 +174,21 @@ class _Reader:
         self.env = env
 
     def text(self, name: str) -> str | None:
+        """The stripped value, or None when unset or blank."""
         value = self.env.get(name)
         if value is None or not value.strip():
             return None
         return value.strip()
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        """One of `allowed` (case-insensitive)."""
         value = (self.text(name) or default).lower()
         if value not in allowed:
             raise ConfigError(f"{name}={value!r} is not one of {', '.join(allowed)}.")
         return value
 
     def integer(self, name: str, default: int, *, minimum: int) -> int:
+        """A whole number of at least `minimum`."""
         raw = self.text(name)
         if raw is None:
             return default
@@ -198,6 +201,7 @@ class _Reader:
         return value
 
     def number(self, name: str, default: float) -> float:
+        """A positive number (seconds)."""
         raw = self.text(name)
         if raw is None:
             return default

@@ -37,6 +37,7 @@ class RedactingFilter(logging.Filter):
     """Rewrites each record's message (arguments merged in) and exception text, redacted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place; never drops it."""
         record.msg = redact(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:

@@ -18,7 +18,7 @@ from app.models.token import PendingRevocation, StoredToken
 from app.security.keyring_config import current_keyring
 from app.security.token_cipher import TokenDecryptionError
 from app.services import token_records
-from app.services.errors import DomainError
+from app.services.errors import DomainError, RemoteUnavailable
 from app.services.globus import auth_flow
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,11 @@ def retry_pending_revocations(
                 continue
             try:
                 auth_flow.revoke_token(token, for_worker=for_worker)
+            except RemoteUnavailable as exc:
+                # Auth is down or hanging: waiting out the timeout once per token would stall a
+                # logout for minutes, so the rest stay pending for the next attempt.
+                _record_failure(orm, row, f"RemoteUnavailable: {exc.message}")
+                break
             except DomainError as exc:
                 _record_failure(orm, row, f"{type(exc).__name__}: {exc.message}")
                 continue

@@ -14,6 +14,7 @@ depends_on = None
 
 
 def upgrade():
+    """Create the portal core tables."""
     op.create_table(
         "sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -102,6 +103,7 @@ def upgrade():
 
 
 def downgrade():
+    """Drop the portal core tables."""
     op.drop_index(op.f("ix_pending_revocations_user_id"), table_name="pending_revocations")
     op.drop_table("pending_revocations")
     op.drop_index(op.f("ix_stored_tokens_user_id"), table_name="stored_tokens")

@@ -71,8 +71,9 @@ def exchange_code(*, redirect_uri: str, code: str, verifier: str, nonce: str) ->
                 },
                 response_class=OAuthAuthorizationCodeResponse,
             )
-    except (ReauthenticationRequired, InvalidRequest, RemotePermissionDenied, RemoteNotFound):
+    except (ReauthenticationRequired, InvalidRequest, RemotePermissionDenied, RemoteNotFound) as exc:
         # A refused code (expired, reused, wrong verifier) is a failed login, not a reason to loop.
+        current_app.logger.warning("code exchange refused by Globus Auth: %s", type(exc).__name__)
         raise LoginRefused("code_exchange", "Globus Auth did not accept this login; please try again.") from None
     id_token = response.get("id_token")
     if not id_token:
