@@ -34,7 +34,8 @@ def when(value: datetime | None) -> str:
     if value is None:
         return ""
     moment = value.astimezone(timezone.utc) if value.tzinfo else value
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    # Hand-formatted: strftime is several times slower, and a listing page formats 1,000 dates.
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d} UTC"
 
 
 def iso(value: datetime | None) -> str:

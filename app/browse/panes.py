@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from urllib.parse import quote, urlencode
+
 from flask import url_for
 
 from app.services import collections, files
@@ -40,15 +42,21 @@ def state_args(args: Mapping[str, str]) -> dict[str, str]:
     return kept
 
 
+def query_url(base: str, args: Mapping[str, Any]) -> str:
+    """`base` with `args` as a percent-encoded query string (names and paths are data, never syntax)."""
+    return f"{base}?{urlencode(args, quote_via=quote)}" if args else base
+
+
 def url_builder(args: Mapping[str, str]) -> Callable[..., str]:
     """A function `(side, **changes)` giving the panes URL with one pane's arguments changed.
 
     A change to None removes the argument; changing the collection or folder resets paging.
     """
-    base = state_args(args)
+    current = state_args(args)
+    base = url_for("browse.panes")
 
     def build(side: str, **changes: Any) -> str:
-        merged = dict(base)
+        merged = dict(current)
         if "collection" in changes or "path" in changes:
             merged.pop(f"{side}_offset", None)
         if "collection" in changes:
@@ -60,7 +68,7 @@ def url_builder(args: Mapping[str, str]) -> Callable[..., str]:
                 merged.pop(name, None)
             else:
                 merged[name] = str(value)
-        return url_for("browse.panes", **merged)
+        return query_url(base, merged)
 
     return build
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
+from urllib.parse import quote
 
 from flask import make_response, render_template, request, url_for
 
 from app.auth.access import current_user_id, login_required
 from app.browse import bp
-from app.browse.panes import load_panes, pane_links, state_args, url_builder
+from app.browse.panes import load_panes, pane_links, query_url, state_args, url_builder
 from app.services import collections, files
 from app.services.errors import InvalidRequest
 
@@ -29,17 +30,22 @@ def listing_args(page: files.FolderPage, **changes: Any) -> dict[str, Any]:
 
 
 def folder_links(collection_id: str, page: files.FolderPage) -> dict[str, Callable[..., str]]:
-    """URL builders for a folder page: other folders, pages, sort orders and per-entry renames."""
+    """URL builders for a folder page: other folders, pages, sort orders and per-entry renames.
+
+    The route part is built once with url_for; a 1,000-entry page then only encodes query strings.
+    """
+    folder_base = url_for("browse.folder", collection_id=collection_id)
+    rename_prefix = query_url(url_for("browse.rename_form", collection_id=collection_id), {"path": page.path}) + "&name="
 
     def url(**changes: Any) -> str:
-        return url_for("browse.folder", collection_id=collection_id, **listing_args(page, **changes))
+        return query_url(folder_base, listing_args(page, **changes))
 
     return {
         "folder_url": lambda path: url(path=path, offset=None, filter=None),
         "page_url": lambda offset: url(offset=offset or None),
         "sort_url": lambda field, order: url(sort=field if field != "name" else None,
                                              order=order if order == "desc" else None, offset=None),
-        "rename_url": lambda name: url_for("browse.rename_form", collection_id=collection_id, path=page.path, name=name),
+        "rename_url": lambda name: rename_prefix + quote(name, safe=""),
     }
 
 
