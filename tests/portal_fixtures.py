@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ import flask_migrate
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -39,18 +40,35 @@ def external_database_url() -> str | None:
     return url if url.startswith("postgresql") else None
 
 
-def reset_external_database(url: str) -> None:
-    """Drop every table (ours and Alembic's) so migrations start from nothing."""
-    engine = create_engine(url)
-    metadata = MetaData()
-    metadata.reflect(engine)
-    metadata.drop_all(engine)
+def isolated_database_url(base_url: str) -> str:
+    """A new, empty schema in the external database, as a URL whose search_path selects it.
+
+    Every test app gets its own schema, so one app's migrations never touch another's tables.
+    """
+    schema = f"gw_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+
+
+def drop_isolated_schema(url: str) -> None:
+    """Drop the schema an isolated_database_url() created (no-op for SQLite URLs)."""
+    if not url.startswith("postgresql") or "search_path%3D" not in url:
+        return
+    base, _, schema = url.rpartition("options=-csearch_path%3D")
+    engine = create_engine(base.rstrip("?&"))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     engine.dispose()
 
 
 def portal_overrides(instance: Path, **extra: Any) -> dict[str, Any]:
     """Config overrides for a test portal in `instance`."""
-    database = external_database_url() or f"sqlite:///{instance / 'portal.sqlite3'}"
+    external = external_database_url()
+    database = isolated_database_url(external) if external else f"sqlite:///{instance / 'portal.sqlite3'}"
     overrides = {
         "GATEWAY_ENV": "test",
         "GATEWAY_INSTANCE_DIR": str(instance),
@@ -68,8 +86,6 @@ def portal_overrides(instance: Path, **extra: Any) -> dict[str, Any]:
 
 def build_migrated_app(overrides: dict[str, Any]) -> Flask:
     """create_app + `db upgrade` on an empty database."""
-    if external_database_url():
-        reset_external_database(overrides["DATABASE_URL"])
     app = create_app(overrides)
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)
@@ -85,6 +101,7 @@ def portal_app(tmp_path: Path) -> Iterator[Flask]:
         from app.extensions import db
 
         db.engine.dispose()
+    drop_isolated_schema(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @dataclass
@@ -172,3 +189,8 @@ def live_portal(emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     yield LivePortal(app=app, base_url=base_url, emulator=emulator)
     server.shutdown()
     thread.join(timeout=10)
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+    drop_isolated_schema(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -16,14 +16,14 @@ SITE_NAME = "Science Gateway"
 def login():
     """Start a Globus login (optionally asking for extra consent), then return to `next`."""
     next_path = safe_next_path(request.args.get("next")) or url_for("dashboard.index")
-    extra_scopes = consent.take_login_scopes(session, request.args.get("scopes"))
-    if current_user_id() is not None and not extra_scopes:
+    login_request = consent.take_login_request(session, request.args.get("scopes"))
+    if current_user_id() is not None and not login_request.required:
         return redirect(next_path)
     authorize_url = auth_service.begin_login(
         session,
         redirect_uri=url_for("auth.callback", _external=True),
         next_path=next_path,
-        extra_scopes=extra_scopes,
+        extra_scopes=login_request.extra_scopes,
         user_id=current_user_id(),
     )
     return redirect(authorize_url)

@@ -51,12 +51,22 @@ def remember_consent_request(session: MutableMapping, scopes: Iterable[str], nex
     return True
 
 
-def take_login_scopes(session: MutableMapping, url_scopes: str | None) -> list[str]:
+@dataclass(frozen=True)
+class LoginRequest:
+    """What the coming login must ask for, and whether it must really go to Globus Auth."""
+
+    extra_scopes: list[str]
+    # True when a page found the stored grant unusable: going straight back would loop.
+    required: bool
+
+
+def take_login_request(session: MutableMapping, url_scopes: str | None) -> LoginRequest:
     """The extra scopes for a login: the ones this session asked for, else allowlisted URL scopes."""
     pending = session.pop(CONSENT_KEY, None)
-    if pending and pending.get("scopes"):
-        return list(pending["scopes"])
-    return validate_extra_scopes(url_scopes)
+    if pending is not None:
+        return LoginRequest(extra_scopes=list(pending.get("scopes") or []), required=True)
+    scopes = validate_extra_scopes(url_scopes)
+    return LoginRequest(extra_scopes=scopes, required=bool(scopes))
 
 
 def stash_form(session: MutableMapping, action: str, fields: Iterable[tuple[str, str]]) -> bool:

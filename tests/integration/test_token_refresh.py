@@ -74,5 +74,27 @@ def test_a_revoked_refresh_token_means_log_in_again(live_portal):
     _portal_login_client(live_portal).oauth2_revoke_token(record.refresh_token)
 
     collection = live_portal.emulator.collection("public-reference")["id"]
-    response = browser.get(live_portal.url(f"/_probe/ls/{collection}"), allow_redirects=False, timeout=30)
+    page = f"/_probe/ls/{collection}"
+    response = browser.get(live_portal.url(page), allow_redirects=False, timeout=30)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    # Still logged in to the portal, but /login must really go to Globus Auth, not bounce back.
+    login = browser.get(live_portal.url(response.headers["Location"]), allow_redirects=False, timeout=30)
+    assert login.headers["Location"].startswith(live_portal.emulator.services["auth"])
+    callback = live_portal.authorize(browser, login.headers["Location"], "carol")
+    assert browser.get(callback, allow_redirects=False, timeout=30).headers["Location"] == page
+    assert browser.get(live_portal.url(page), timeout=30).status_code == 200
+
+
+def test_a_missing_token_row_means_log_in_again_not_a_redirect_loop(live_portal):
+    browser = live_portal.logged_in("carol")
+    user_id = live_portal.user_id("carol")
+    with live_portal.context():
+        token_records.delete_tokens(user_id, TRANSFER)
+    collection = live_portal.emulator.collection("public-reference")["id"]
+    page = live_portal.url(f"/_probe/ls/{collection}")
+    response = browser.get(page, timeout=30, allow_redirects=True)
+    # Globus Auth still knows carol, so the browser goes there and straight back, logged in anew.
+    assert any(hop.url.startswith(live_portal.emulator.services["auth"]) for hop in response.history)
+    assert response.status_code == 200 and response.url == page
+    with live_portal.context():
+        assert token_records.read_token(user_id, TRANSFER) is not None
