@@ -236,8 +236,10 @@ def list_tasks(user_id: int, filters: TaskFilters, offset: int = 0) -> TaskPage:
 
 
 def get_task(user_id: int, task_id: str) -> Task:
-    """One task, fresh from Transfer."""
-    return _task(upstream.get_task(upstream.user_client(user_id), check_task_id(task_id)))
+    """One task, fresh from Transfer (its status is noted if the portal submitted it)."""
+    task = _task(upstream.get_task(upstream.user_client(user_id), check_task_id(task_id)))
+    submissions.note_status(user_id, task.task_id, task.status)
+    return task
 
 
 @dataclass(frozen=True)

@@ -273,12 +273,12 @@ def build_request(source: str, destination: str, items: list[TransferItem], opti
         raise InvalidRequest("Select at least one file or folder to transfer.", field="items")
     if len(items) > MAX_ITEMS:
         raise InvalidRequest(f"At most {MAX_ITEMS:,} items per transfer.", field="items")
-    return TransferRequest(
-        source=validate_collection_id(source, field="source"),
-        destination=validate_collection_id(destination, field="destination"),
-        items=items,
-        options=options,
-    )
+    source = validate_collection_id(source, field="source")
+    destination = validate_collection_id(destination, field="destination")
+    if source == destination and any(item.source.rstrip("/") == item.destination.rstrip("/") for item in items):
+        raise InvalidRequest("Source and destination are the same place; choose another destination folder.",
+                             field="items")
+    return TransferRequest(source=source, destination=destination, items=items, options=options)
 
 
 def submit_transfer(user_id: int, form_token: str, request: TransferRequest) -> submissions.Submitted:

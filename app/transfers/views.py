@@ -8,6 +8,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 
 from app.auth.access import current_user_id, login_required
 from app.browse.panes import state_args
+from app.security.redirects import safe_next_path
 from app.services import collections, transfers
 from app.services.errors import InvalidRequest, RemotePermissionDenied
 from app.services.submissions import Submitted, new_form_token
@@ -35,7 +36,7 @@ def _review_page(form: dict[str, Any], *, items: list[transfers.TransferItem], o
         source=source, destination=destination, source_path=form["source_path"],
         destination_path=form["destination_path"], items=items,
         items_json=json.dumps([item.document() for item in items]), options=options,
-        form_token=form_token, error=error, back=form.get("back") or url_for("browse.panes"),
+        form_token=form_token, error=error, back=safe_next_path(form.get("back")) or url_for("browse.panes"),
         sync_levels=transfers.SYNC_LEVELS,
     )
     return make_response(body, 400 if error else 200)

@@ -69,3 +69,20 @@ def test_a_missing_or_forged_form_token_is_refused(live_portal, alice_id, token)
     with live_portal.context(), pytest.raises(InvalidRequest) as err:
         transfers.submit_transfer(alice_id, token, _request("bad token"))
     assert err.value.field == "form_token"
+
+
+def test_same_source_and_destination_is_refused():
+    items = transfers.items_from_selection("/~/run 01/", "/~/run 01/", [("img_0001.tif", False)])
+    with pytest.raises(InvalidRequest) as err:
+        transfers.build_request(CRYOEM_SHARED, CRYOEM_SHARED, items, transfers.TransferOptions())
+    assert err.value.field == "items"
+
+
+def test_task_status_is_noted_on_the_tracked_task(live_portal, alice_id):
+    from app.services import tasks
+
+    with live_portal.context():
+        submitted = transfers.submit_transfer(alice_id, submissions.new_form_token(), _request("noted"))
+        task = tasks.get_task(alice_id, submitted.task_id)
+        tracked = db.session.scalar(select(TrackedTask).where(TrackedTask.task_id == submitted.task_id))
+        assert tracked.last_status == task.status and tracked.status_checked_at is not None
