@@ -33,23 +33,51 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Merge the arguments into the message and redact it and any exception text, in place."""
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        # Mismatched %-arguments: logging would report it at emit time; keep the raw text instead.
+        message = f"{record.msg} [unformattable log arguments]"
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    return record
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message (arguments merged in) and exception text, redacted."""
+    """A handler filter that redacts each record passing through it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drops it."""
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+        redact_record(record)
         return True
 
 
 def install_redaction(logger: logging.Logger | None = None) -> None:
-    """Attach the filter to every handler of `logger` (default: root) that lacks one."""
+    """Redact every record this process creates, and guard the handlers of `logger` too.
+
+    The record factory covers handlers added later (gunicorn's, a test's capture handler); the
+    handler filters cover records made by a factory someone else installs after us.
+    """
+    _install_record_factory()
     logger = logger or logging.getLogger()
     for handler in logger.handlers:
         if not any(isinstance(existing, RedactingFilter) for existing in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def _install_record_factory() -> None:
+    current = logging.getLogRecordFactory()
+    if getattr(current, "redacts_tokens", False):
+        return
+
+    def redacting_factory(*args, **kwargs) -> logging.LogRecord:
+        return redact_record(current(*args, **kwargs))
+
+    redacting_factory.redacts_tokens = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)

@@ -1,6 +1,7 @@
 """A full browser login and logout against the emulator over real HTTP."""
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import globus_sdk
@@ -27,7 +28,8 @@ def _introspect(live_portal, token: str) -> dict:
     return _login_client(live_portal).oauth2_token_introspect(token).data
 
 
-def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal):
+def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal, caplog):
+    caplog.set_level(logging.DEBUG)
     requests_session = requests.Session()
     requests_session.get(live_portal.url("/"), timeout=30)
     authorize_url = live_portal.start_login(requests_session, next_path="/")
@@ -59,9 +61,14 @@ def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal):
     with live_portal.context():
         records = token_records.read_tokens(user_id)
     assert EXPECTED_RESOURCE_SERVERS <= set(records)
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    assert "/auth/callback" in caplog.text and code not in caplog.text
     for record in records.values():
         assert record.access_token not in page.text
         assert record.refresh_token and record.refresh_token not in page.text
+        assert record.access_token not in caplog.text and record.refresh_token not in caplog.text
+        assert record.access_token not in str(browser.cookies) and record.access_token not in response.headers.get(
+            "Location", "")
 
 
 def test_logout_needs_csrf_then_revokes_everything_and_ends_the_session(live_portal):

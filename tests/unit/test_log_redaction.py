@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from app.security.log_redaction import RedactingFilter, redact
+from app.security.log_redaction import RedactingFilter, install_redaction, redact
 
 ACCESS = "AgXyZ1234567890abcdefghijklmnopqrstuvwxYZ0987654321qwertyuiopASDF"
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXN0cmluZy1oZXJl"
@@ -47,3 +47,12 @@ def test_filter_redacts_arguments_and_exception_text():
     RedactingFilter().filter(record)
     assert ACCESS not in record.getMessage()
     assert ACCESS not in record.exc_text
+
+
+def test_every_record_is_redacted_even_on_handlers_added_later(caplog):
+    install_redaction()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("some.library").info("sending Authorization: Bearer %s", ACCESS)
+        logging.getLogger("other").warning("bad args %d", "not-a-number")
+    assert ACCESS not in caplog.text and "sending Authorization: [redacted]" in caplog.text
+    assert "unformattable" in caplog.text
