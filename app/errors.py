@@ -10,7 +10,7 @@ import logging
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from app.security.redirects import safe_next_path
+from app.security.redirects import safe_next_path, same_site_referrer
 from app.services import consent
 from app.services.errors import (
     DomainError,
@@ -113,10 +113,7 @@ def _page(template: str, status: int, **context):
 
 
 def _same_site_referrer() -> str | None:
-    referrer = request.referrer
-    if not referrer or not referrer.startswith(request.host_url):
-        return None
-    return safe_next_path("/" + referrer[len(request.host_url):])
+    return same_site_referrer(request.referrer, request.host_url)
 
 
 def register_error_handlers(app: Flask) -> None:

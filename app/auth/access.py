@@ -6,7 +6,7 @@ from typing import Callable, TypeVar
 
 from flask import g, jsonify, redirect, request, url_for
 
-from app.security.redirects import safe_next_path
+from app.security.redirects import safe_next_path, same_site_referrer
 
 F = TypeVar("F", bound=Callable)
 
@@ -24,8 +24,12 @@ def login_required(view: F) -> F:
         if current_user_id() is None:
             if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
                 return jsonify({"error": "login_required", "message": "Log in first."}), 401
-            next_path = safe_next_path(request.full_path.rstrip("?")) if request.method == "GET" else None
-            return redirect(url_for("auth.login", next=next_path or request.path))
+            if request.method == "GET":
+                next_path = safe_next_path(request.full_path.rstrip("?"))
+            else:
+                # A POST target cannot be revisited with GET after login; return to the form's page.
+                next_path = same_site_referrer(request.referrer, request.host_url)
+            return redirect(url_for("auth.login", next=next_path or url_for("dashboard.index")))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -34,3 +34,10 @@ def _is_plain_path(text: str) -> bool:
         return False
     parts = urlsplit(text)
     return not parts.scheme and not parts.netloc
+
+
+def same_site_referrer(referrer: str | None, host_url: str) -> str | None:
+    """The path of a Referer on this site (host_url is "scheme://host/"), or None."""
+    if not referrer or not referrer.startswith(host_url):
+        return None
+    return safe_next_path("/" + referrer[len(host_url):])

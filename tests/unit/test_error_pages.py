@@ -134,3 +134,22 @@ def test_unexpected_exceptions_get_a_plain_500_page(portal_app):
 def test_unknown_pages_get_the_404_page(client):
     response = client.get("/definitely/not/here")
     assert response.status_code == 404 and "Not Found" in response.get_data(as_text=True)
+
+
+def test_login_required_sends_visitors_to_login_and_back(portal_app):
+    from app.auth.access import login_required
+
+    @login_required
+    def members_only():
+        return "members"
+
+    portal_app.add_url_rule("/_members", "members", members_only, methods=["GET", "POST"])
+    client = portal_app.test_client()
+    response = client.get("/_members?tab=2")
+    assert response.status_code == 302 and _login_next(response) == "/_members?tab=2"
+    assert client.get("/_members", headers={"Accept": "application/json"}).status_code == 401
+    with client.session_transaction() as session:
+        session["_csrf_token"] = "t0ken"
+    posted = client.post("/_members", data={"csrf_token": "t0ken"},
+                         headers={"Referer": "http://localhost/browse/abc"})
+    assert _login_next(posted) == "/browse/abc"

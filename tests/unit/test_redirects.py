@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.security.redirects import safe_next_path
+from app.security.redirects import safe_next_path, same_site_referrer
 
 OPEN_REDIRECT_PAYLOADS = [
     "//evil.example",
@@ -49,3 +49,18 @@ def test_open_redirect_payloads_are_refused(payload):
 )
 def test_same_site_paths_are_kept_verbatim(path):
     assert safe_next_path(path) == path
+
+
+@pytest.mark.parametrize(
+    "referrer, expected",
+    [
+        ("http://portal.example/browse/x?path=%2F", "/browse/x?path=%2F"),
+        ("http://portal.example/", "/"),
+        ("http://evil.example/browse", None),
+        ("http://portal.example.evil.example/", None),
+        ("http://portal.example//evil.example", None),
+        (None, None),
+    ],
+)
+def test_same_site_referrer(referrer, expected):
+    assert same_site_referrer(referrer, "http://portal.example/") == expected
