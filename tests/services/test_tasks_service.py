@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from globus_sdk.testing.data.transfer.task_list import TASK_LIST_DOC
 
-from app.services import tasks
+from app.services import task_records, tasks
 from app.services.errors import InvalidRequest
 
 
@@ -33,7 +33,7 @@ def test_bad_filters_are_refused(args):
 
 def test_a_real_task_document_becomes_a_task():
     doc = copy.deepcopy(TASK_LIST_DOC["DATA"][0])
-    task = tasks._task(doc)
+    task = task_records.task_from_document(doc)
     assert task.status == "SUCCEEDED" and task.is_done and task.percent == 100
     assert task.source_name == "Source Endpoint" and task.destination_name == "Destination Endpoint"
     assert task.files_transferred == 1 and task.bytes_transferred == 4 and not task.can_cancel
@@ -44,11 +44,11 @@ def test_progress_cancelled_and_active_states():
     doc = copy.deepcopy(TASK_LIST_DOC["DATA"][0])
     doc.update(status="ACTIVE", subtasks_total=10, subtasks_pending=6, subtasks_retrying=1, nice_status="Queued",
                completion_time=None)
-    active = tasks._task(doc)
+    active = task_records.task_from_document(doc)
     assert active.percent == 30 and active.can_cancel and active.status_label == "Active"
     doc.update(status="FAILED", fatal_error={"code": "CANCELED", "description": "canceled"}, subtasks_pending=0,
                subtasks_retrying=0)
-    cancelled = tasks._task(doc)
+    cancelled = task_records.task_from_document(doc)
     assert cancelled.cancelled and cancelled.status_label == "Cancelled" and cancelled.can_resubmit
 
 

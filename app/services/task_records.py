@@ -1,0 +1,204 @@
+"""What the task pages show, as plain data: tasks, pages of tasks and events, per-file results."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+# Failed covers cancelled too: Transfer reports a cancelled task as FAILED with fatal_error CANCELED.
+RESUBMITTABLE = ("FAILED",)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A Transfer timestamp as an aware UTC datetime (None when absent or unreadable)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as the portal shows it (list rows and the task page)."""
+
+    task_id: str
+    kind: str
+    status: str
+    label: str
+    source_id: str | None
+    source_name: str
+    destination_id: str | None
+    destination_name: str
+    requested: datetime | None
+    completed: datetime | None
+    deadline: datetime | None
+    files: int
+    directories: int
+    files_transferred: int
+    files_skipped: int
+    skipped_errors: int
+    bytes_transferred: int
+    bytes_per_second: int
+    faults: int
+    subtasks_total: int
+    subtasks_done: int
+    nice_status: str
+    fatal_error: str
+    cancelled: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_done(self) -> bool:
+        """True once the task can no longer change."""
+        return self.status in ("SUCCEEDED", "FAILED")
+
+    @property
+    def status_label(self) -> str:
+        """The state in words."""
+        if self.cancelled:
+            return "Cancelled"
+        if self.status == "ACTIVE" and self.nice_status and self.nice_status not in ("OK", "Queued"):
+            return f"Active ({self.nice_status.replace('_', ' ').lower()})"
+        return {"ACTIVE": "Active", "INACTIVE": "Paused", "SUCCEEDED": "Succeeded", "FAILED": "Failed"}.get(self.status, self.status.title())
+
+    @property
+    def percent(self) -> int:
+        """How far along the task is, 0-100 (100 only once it succeeded)."""
+        if self.status == "SUCCEEDED":
+            return 100
+        if self.subtasks_total > 0:
+            done = self.subtasks_done
+            total = self.subtasks_total
+        elif self.files > 0:
+            done = self.files_transferred + self.files_skipped
+            total = self.files
+        else:
+            return 0
+        return min(99, int(100 * done / total)) if not self.is_done else min(100, int(100 * done / total))
+
+    @property
+    def can_cancel(self) -> bool:
+        """Only tasks still running can be cancelled."""
+        return not self.is_done
+
+    @property
+    def can_resubmit(self) -> bool:
+        """Failed or cancelled tasks can be run again with the same options."""
+        return self.status in RESUBMITTABLE
+
+
+def task_from_document(doc: dict[str, Any]) -> Task:
+    """A Transfer task document as the portal's Task."""
+    fatal = doc.get("fatal_error") or {}
+    pending = int(doc.get("subtasks_pending") or 0) + int(doc.get("subtasks_retrying") or 0)
+    total = int(doc.get("subtasks_total") or 0)
+    option_names = ("sync_level", "verify_checksum", "preserve_timestamp", "encrypt_data", "delete_destination_extra",
+                    "skip_source_errors", "fail_on_quota_errors", "filter_rules", "recursive")
+    return Task(
+        task_id=str(doc.get("task_id")),
+        kind=doc.get("type") or "TRANSFER",
+        status=doc.get("status") or "",
+        label=doc.get("label") or "",
+        source_id=doc.get("source_endpoint_id"),
+        source_name=doc.get("source_endpoint_display_name") or doc.get("source_endpoint_id") or "",
+        destination_id=doc.get("destination_endpoint_id"),
+        destination_name=doc.get("destination_endpoint_display_name") or doc.get("destination_endpoint_id") or "",
+        requested=parse_time(doc.get("request_time")),
+        completed=parse_time(doc.get("completion_time")),
+        deadline=parse_time(doc.get("deadline")),
+        files=int(doc.get("files") or 0),
+        directories=int(doc.get("directories") or 0),
+        files_transferred=int(doc.get("files_transferred") or 0),
+        files_skipped=int(doc.get("files_skipped") or 0),
+        skipped_errors=int(doc.get("subtasks_skipped_errors") or 0),
+        bytes_transferred=int(doc.get("bytes_transferred") or 0),
+        bytes_per_second=int(doc.get("effective_bytes_per_second") or 0),
+        faults=int(doc.get("faults") or 0),
+        subtasks_total=total,
+        subtasks_done=max(0, total - pending),
+        nice_status=doc.get("nice_status") or "",
+        fatal_error=(fatal.get("description") or fatal.get("code") or "") if isinstance(fatal, dict) else str(fatal),
+        cancelled=isinstance(fatal, dict) and fatal.get("code") == "CANCELED",
+        options={name: doc.get(name) for name in option_names if name in doc},
+    )
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of the task list."""
+
+    tasks: list[Task]
+    filters: TaskFilters
+    offset: int
+    limit: int
+    total: int
+
+    @property
+    def previous_offset(self) -> int | None:
+        """Offset of the previous page, or None on the first."""
+        return None if self.offset <= 0 else max(0, self.offset - self.limit)
+
+    @property
+    def next_offset(self) -> int | None:
+        """Offset of the next page, or None on the last."""
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a task's event log."""
+
+    time: datetime | None
+    code: str
+    description: str
+    details: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of a task's events, newest first."""
+
+    events: list[Event]
+    offset: int
+    limit: int
+    total: int
+
+    @property
+    def previous_offset(self) -> int | None:
+        """Offset of the previous page, or None on the first."""
+        return None if self.offset <= 0 else max(0, self.offset - self.limit)
+
+    @property
+    def next_offset(self) -> int | None:
+        """Offset of the next page, or None on the last."""
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file a task moved, or one path it skipped and why."""
+
+    source_path: str
+    destination_path: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class FileResultPage:
+    """One page of per-file results, paged by Transfer's marker."""
+
+    results: list[FileResult]
+    marker: str | None
+    next_marker: str | None
+
+
+@dataclass(frozen=True)
+class TaskFolders:
+    """Where a task's files came from and went to, for links back into the file manager."""
+
+    source_folder: str | None
+    destination_folder: str | None
