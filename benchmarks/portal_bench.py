@@ -10,7 +10,7 @@ each page runs N client threads for a fixed time:
 It prints p50/p99 latency and requests/s for both, the ratio portal/direct (aim: <= 1.2), the ratio
 of the 100,000-entry folder's first page to a 100-entry folder (aim: <= 1.5), and the RSS of the
 gunicorn master and workers before and after the run (memory should stay flat). Loopback only;
-bounded: about pages x 2 x --seconds plus start-up (under two minutes with the defaults).
+bounded: about pages x (2 x --seconds + 1.5 s warm-up) plus start-up (about two minutes by default).
 
     .venv/bin/python benchmarks/portal_bench.py [--threads 4] [--seconds 4] [--workers 2]
 """
@@ -46,6 +46,7 @@ START_TIMEOUT = 300
 BIG_ENTRIES = 100_000
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 LISTING_ORDER = ["type ASC", "name ASC"]
+WARM_UP_SECONDS = 1.5
 
 
 @dataclass
@@ -356,19 +357,22 @@ def main() -> None:
              lambda tc: (tc.get_task(task_id), tc.task_event_list(task_id, limit=20, offset=0)),
              "get_task + event_list"),
         ]
-        # Warm up: each worker builds its caches (templates, JWKS, collection documents) once.
+        # Warm up with the same concurrency, so every worker has compiled its templates, filled its
+        # caches and grown its heap to a page's size before memory is first measured.
         for _, path, _, _ in cases:
-            for _ in range(args.workers * 2):
-                browser.get(urljoin(base_url + "/", path.lstrip("/")), timeout=60)
+            run_case(args.threads, WARM_UP_SECONDS, page_calls(base_url, browser.cookies, path))
 
         before = {name: rss_kib(pid) for name, pid in gunicorn_processes(portal_process.pid).items()}
         rows = []
+        checkpoints: list[float] = []
         results: dict[str, tuple[Measured, Measured | None]] = {}
         for name, path, use, upstream in cases:
             portal = run_case(args.threads, args.seconds, page_calls(base_url, browser.cookies, path))
             direct_factory = sdk_calls(build, use)
             direct = run_case(args.threads, args.seconds, direct_factory) if direct_factory else None
             results[name] = (portal, direct)
+            checkpoints.append(sum(rss_kib(pid) for label, pid in gunicorn_processes(portal_process.pid).items()
+                                   if label != "master") / 1024)
             ratio = f"{portal.p50 / direct.p50:.2f}" if direct else "—"
             added = f"{portal.p50 - direct.p50:+.1f}" if direct else f"{portal.p50:+.1f}"
             direct_cells = (f"{direct.p50:.1f} | {direct.percentile(0.99):.1f} | {direct.rate:.0f}"
@@ -400,6 +404,7 @@ def main() -> None:
         for name in sorted(set(before) | set(after)):
             old, new = before.get(name, 0) / 1024, after.get(name, 0) / 1024
             print(f"| gunicorn {name} | {old:.1f} | {new:.1f} | {new - old:+.1f} |")
+        print("\nWorkers' total RSS (MiB) after each page's run: " + ", ".join(f"{value:.1f}" for value in checkpoints))
     finally:
         for process in reversed(processes):
             process.terminate()
