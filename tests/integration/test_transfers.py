@@ -199,3 +199,36 @@ def test_a_hanging_transfer_service_gives_the_503_page(live_portal, tmp_path):
                                timeout=60)
         assert progress.status_code == 503 and progress.json()["error"] == "service_unavailable"
         assert progress.headers.get("Retry-After")
+
+
+def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_portal, alice):
+    from html.parser import HTMLParser
+
+    class Checkboxes(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.boxes = {}
+
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if tag == "input" and values.get("type") == "checkbox" and values.get("id", "").startswith("opt-"):
+                self.boxes[values["name"]] = values
+
+    form = alice.get(live_portal.url("/transfers/batch"), timeout=30)
+    parser = Checkboxes()
+    parser.feed(form.text)
+    ticked = {name for name, attrs in parser.boxes.items() if "checked" in attrs}
+    assert ticked == {"verify_checksum", "notify_on_succeeded", "notify_on_failed", "notify_on_inactive"}
+    assert all(attrs.get("aria-describedby") for attrs in parser.boxes.values())
+
+    fields = dict(form_fields(form.text, "/transfers/batch"))
+    fields.update(source=CRYOEM_SHARED, destination=LAB_ARCHIVE, batch="README.txt r.txt\n", deadline="2001-01-01T00:00",
+                  verify_checksum="on")
+    refused = alice.post(live_portal.url("/transfers/batch"), data=fields, timeout=30)
+    assert refused.status_code == 400
+    assert 'id="opt-deadline" name="deadline" value="2001-01-01T00:00" aria-invalid="true"' in refused.text
+    assert 'id="deadline-error"' in refused.text and "README.txt r.txt" in refused.text
+    parser = Checkboxes()
+    parser.feed(refused.text)
+    assert {name for name, attrs in parser.boxes.items() if "checked" in attrs} == {"verify_checksum"}, \
+        "what the user ticked is kept"
