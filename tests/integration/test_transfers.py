@@ -232,3 +232,19 @@ def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_por
     parser.feed(refused.text)
     assert {name for name, attrs in parser.boxes.items() if "checked" in attrs} == {"verify_checksum"}, \
         "what the user ticked is kept"
+
+
+def test_hostile_names_survive_review_submit_and_results(live_portal, alice):
+    from markupsafe import escape
+
+    hostile = f"<svg onload=alert('x')> \"q\" & ünï {uuid.uuid4().hex[:4]}"
+    destination = _new_folder(live_portal, alice, LAB_ARCHIVE, hostile)
+    review = _review(live_portal, alice, destination, files=["img_0006.tif"])
+    assert "<svg onload" not in review.text and str(escape(hostile)) in review.text
+    task_id = task_id_from(alice.post(live_portal.url("/transfers/submit"), data=_submit_fields(review.text),
+                                      allow_redirects=False, timeout=30))
+    assert wait_for_task(live_portal, alice, task_id)["status"] == "SUCCEEDED"
+    results = alice.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
+    assert "<svg onload" not in results and str(escape(f"/~/{hostile}/img_0006.tif")) in results
+    listing = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30)
+    assert listing.status_code == 200 and "img_0006.tif" in listing.text
