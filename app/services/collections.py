@@ -166,10 +166,6 @@ class _CollectionCache:
                     self._items.clear()
             self._items[(user_id, collection.id)] = (time.monotonic() + COLLECTION_CACHE_SECONDS, collection)
 
-    def forget_user(self, user_id: int) -> None:
-        with self._lock:
-            self._items = {k: v for k, v in self._items.items() if k[0] != user_id}
-
 
 _cache = _CollectionCache()
 
