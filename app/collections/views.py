@@ -19,6 +19,12 @@ def search():
     text = (request.args.get("q") or "").strip()
     scope = request.args.get("scope") or ("all" if text else "recently-used")
     results, error, status = None, None, 200
+    if scope == "all" and not text:
+        # Transfer cannot list "all" collections without words to match: ask for them, calmly.
+        body = render_template("collections/search.html", text=text, scope=scope, scopes=collections.SEARCH_SCOPES,
+                               results=None, error=None,
+                               hint="Type some words from a collection's name, owner or description to search all collections.")
+        return make_response(body, 200)
     try:
         offset = int(request.args.get("offset") or 0)
         results = collections.search(current_user_id(), text, scope, offset)
