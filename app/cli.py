@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from dotenv import load_dotenv
@@ -56,11 +57,14 @@ def emulator(emulator_args: tuple[str, ...]) -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Portal port.")
 @click.option("--emulator-port", default=8111, show_default=True, type=int, help="Emulator port.")
 @click.option("--reset", is_flag=True, help="Re-seed the emulator's users, collections and data.")
-def demo(port: int, emulator_port: int, reset: bool) -> None:
+@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the demo's databases, keys and emulator data (default: instance/).")
+def demo(port: int, emulator_port: int, reset: bool, instance: Path | None) -> None:
     """Start the emulator and the portal (and the worker, once it exists) with seeded demo data."""
     from app.demo import run_demo
 
-    run_demo(port=port, emulator_port=emulator_port, reset=reset, with_worker="worker" in main.commands)
+    run_demo(port=port, emulator_port=emulator_port, reset=reset, with_worker="worker" in main.commands,
+             instance=instance)
 
 
 @main.group()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -16,9 +17,21 @@ from config.settings import PROJECT_ROOT
 STARTUP_TIMEOUT = 120
 
 
-def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool) -> None:
-    """Start everything, print where to go and how to log in, and stop it all on Ctrl-C."""
-    instance = PROJECT_ROOT / "instance"
+class _StopRequested(Exception):
+    """SIGTERM or SIGHUP arrived: stop the children as Ctrl-C would."""
+
+
+def _request_stop(signum, _frame) -> None:  # noqa: ANN001 - signal handler signature
+    raise _StopRequested(signal.Signals(signum).name)
+
+
+def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, instance: Path | None = None) -> None:
+    """Start everything, print where to go and how to log in, and stop it all on Ctrl-C or SIGTERM."""
+    # A service manager or a terminal closing sends SIGTERM/SIGHUP, not Ctrl-C: without these the
+    # children (emulator, portal) would outlive the demo and keep its ports.
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGHUP, _request_stop)
+    instance = (instance or PROJECT_ROOT / "instance").resolve()
     emulator_dir = instance / "emulator"
     manifest_path = emulator_dir / "emulator.json"
     manifest_path.unlink(missing_ok=True)
@@ -28,6 +41,7 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool) -
         **os.environ,
         "GATEWAY_ENV": os.environ.get("GATEWAY_ENV", "development"),
         "GATEWAY_EMULATOR_MANIFEST": str(manifest_path),
+        "GATEWAY_INSTANCE_DIR": str(instance),
     }
     try:
         emulator_command = [
@@ -44,11 +58,14 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool) -
         _wait_for_http(portal_url + "/", children[1])
         _print_banner(portal_url, manifest)
         _wait_while_running(children)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _StopRequested):
         click.echo("\nstopping the demo")
     except subprocess.CalledProcessError as exc:
         raise click.ClickException(f"`{' '.join(exc.cmd[2:])}` failed with exit code {exc.returncode}") from None
     finally:
+        # A second signal must not interrupt the clean-up half way.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         _stop(children)
 
 
