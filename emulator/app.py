@@ -4,7 +4,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import json
+import math
+from typing import Any
+
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from emulator.db import init_db
 from emulator.errors import register_error_handlers
@@ -16,6 +21,7 @@ def create_app(settings: EmulatorSettings) -> Flask:
     instance = Path(settings.instance_dir).resolve()
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance), template_folder="templates", static_folder=None)
+    app.json = StrictJSONProvider(app)
     app.config.update(
         EMULATOR_SETTINGS=settings,
         EMULATOR_DATABASE=str(instance / "emulator.sqlite3"),
@@ -41,6 +47,26 @@ def create_app(settings: EmulatorSettings) -> Flask:
     app.register_blueprint(https_bp, url_prefix="/https")
     app.register_blueprint(control_bp, url_prefix="/_emulator")
     return app
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that request bodies with NaN or Infinity (not JSON by RFC 8259) are refused."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse a body; a non-standard constant fails like any other malformed JSON (the views answer 400)."""
+        return json.loads(s, parse_constant=_refuse_constant, parse_float=_finite_float, **kwargs)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    # 1e400 would otherwise become Infinity and reach code that cannot handle it.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _instance_secret(instance: Path) -> str:

@@ -16,12 +16,14 @@ from emulator.errors import GlobusError, bad_request
 
 bp = Blueprint("control", __name__)
 
+# Upper bounds keep later date arithmetic (token and code expiry) and byte counts in range.
+_TEN_YEARS = 10 * 365 * 24 * 3600
 _SETTING_PARSERS = {
-    "throughput": (int, lambda value: value >= 0, "an integer of 0 or more"),
+    "throughput": (int, lambda value: 0 <= value <= 2**62, "an integer from 0 to 2**62"),
     "fault_rate": (float, lambda value: 0.0 <= value <= 1.0, "a number between 0 and 1"),
-    "access_token_lifetime": (int, lambda value: value > 0, "a positive integer"),
+    "access_token_lifetime": (int, lambda value: 0 < value <= _TEN_YEARS, f"an integer from 1 to {_TEN_YEARS}"),
     # 0 makes every new authorization code expire at once, which tests use for the expiry path.
-    "code_lifetime": (int, lambda value: value >= 0, "an integer of 0 or more"),
+    "code_lifetime": (int, lambda value: 0 <= value <= _TEN_YEARS, f"an integer from 0 to {_TEN_YEARS}"),
 }
 
 
@@ -81,7 +83,8 @@ def change_settings():
     for name, raw in body.items():
         convert, valid, expected = _SETTING_PARSERS[name]
         # bool is an int in Python; reject it so `true` is not silently read as 1.
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        # int(NaN) or int(Infinity) (JSON allows both literals) would raise, so integers must arrive as integers.
+        if isinstance(raw, bool) or not isinstance(raw, int if convert is int else (int, float)):
             raise bad_request(f"{name} must be {expected}.")
         value = convert(raw)
         if not valid(value) or (convert is int and value != raw):

@@ -106,6 +106,9 @@ def _lex(q: str, advanced: bool) -> list[tuple[str, object]]:
     return items
 
 
+MAX_NESTING = 50
+
+
 class _Parser:
     """Recursive descent: or := and (OR and)*; and := unary (AND? unary)*; unary := NOT unary | atom."""
 
@@ -113,6 +116,7 @@ class _Parser:
         self.items = items
         self.pos = 0
         self.advanced = advanced
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.items[self.pos][0] if self.pos < len(self.items) else None
@@ -149,25 +153,36 @@ class _Parser:
     def parse_unary(self) -> QueryTree | None:
         kind, value = self.items[self.pos]
         self.pos += 1
+        if kind == "NEG":
+            return Node("not", [value])  # type: ignore[list-item]
+        if kind == "TERM":
+            return value  # type: ignore[return-value]
+        if kind not in ("NOT", "("):
+            self.fail(f"Unexpected {kind!r} in the query.")
+            return None
+        # Nesting is bounded so a hostile query gets a 400, not Python's recursion limit (a 500).
+        if self.depth >= MAX_NESTING:
+            raise bad_request(f"The query nests parentheses or NOT more than {MAX_NESTING} deep.",
+                              code="BadRequest.InvalidQuery")
+        self.depth += 1
+        try:
+            return self._parse_nested(kind)
+        finally:
+            self.depth -= 1
+
+    def _parse_nested(self, kind: str) -> QueryTree | None:
         if kind == "NOT":
             if self.peek() in (None, "OR", "AND", ")"):
                 self.fail("NOT must be followed by a term.")
                 return None
             inner = self.parse_unary()
             return None if inner is None else Node("not", [inner])
-        if kind == "NEG":
-            return Node("not", [value])  # type: ignore[list-item]
-        if kind == "TERM":
-            return value  # type: ignore[return-value]
-        if kind == "(":
-            inner = self.parse_or()
-            if self.peek() != ")":
-                self.fail("Unbalanced parenthesis in the query.")
-            else:
-                self.pos += 1
-            return inner
-        self.fail(f"Unexpected {kind!r} in the query.")
-        return None
+        inner = self.parse_or()
+        if self.peek() != ")":
+            self.fail("Unbalanced parenthesis in the query.")
+        else:
+            self.pos += 1
+        return inner
 
 
 def parse_query(q: str, advanced: bool = False) -> QueryTree | None:

@@ -52,7 +52,7 @@ def _as_int(value: Any, path: str, low: int, high: int) -> int:
         raise _invalid(path, "must be an integer")
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
         raise _invalid(path, "must be an integer") from None
     if isinstance(value, float) and not value.is_integer():
         raise _invalid(path, "must be an integer")

@@ -16,6 +16,8 @@ from emulator.transfer.access import get_collection
 from emulator.transfer.models import Collection
 from emulator.transfer.task_models import CollectionQuota
 
+MAX_QUOTA_BYTES = 2**63 - 1
+
 
 class QuotaExceeded(Exception):
     """Writing this many more bytes would exceed a collection's quota."""
@@ -29,8 +31,10 @@ class QuotaExceeded(Exception):
 
 def set_collection_quota(session: Session, collection_id: str, quota_bytes: int | None) -> dict:
     """Set (or with None remove) a collection's quota; the caller commits."""
-    if quota_bytes is not None and (isinstance(quota_bytes, bool) or not isinstance(quota_bytes, int) or quota_bytes < 0):
-        raise bad_request("'quota_bytes' must be a non-negative integer or null.")
+    # The database stores a signed 64-bit integer; anything larger would fail at commit as a 500.
+    if quota_bytes is not None and (isinstance(quota_bytes, bool) or not isinstance(quota_bytes, int)
+                                    or not 0 <= quota_bytes <= MAX_QUOTA_BYTES):
+        raise bad_request(f"'quota_bytes' must be an integer from 0 to {MAX_QUOTA_BYTES}, or null.")
     collection = get_collection(session, collection_id)
     with write_lock:
         row = session.get(CollectionQuota, collection.id)
