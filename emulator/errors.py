@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -54,7 +54,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(GlobusError)
     def _globus_error(err: GlobusError):
-        return jsonify(err.to_dict()), err.status
+        return jsonify(_with_resource(err.to_dict())), err.status
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
@@ -62,7 +62,7 @@ def register_error_handlers(app: Flask) -> None:
             err.code or 500, "ClientError.BadRequest" if (err.code or 500) < 500 else "ServerError"
         )
         body = {"code": code, "message": err.description or err.name, "request_id": new_request_id()}
-        return jsonify(body), err.code or 500
+        return jsonify(_with_resource(body)), err.code or 500
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
@@ -71,3 +71,10 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled emulator error")
         body = {"code": "ServerError", "message": "Internal error in the emulator.", "request_id": new_request_id()}
         return jsonify(body), 500
+
+
+def _with_resource(body: dict[str, Any]) -> dict[str, Any]:
+    # Transfer's error documents name the resource path they came from (e.g. "/v0.10/operation/endpoint/<id>/ls").
+    if has_request_context() and request.path.startswith("/transfer/"):
+        body.setdefault("resource", request.path[len("/transfer"):])
+    return body

@@ -107,7 +107,9 @@ def operation_mkdir(collection_id: str):
     except FileExistsError:
         raise _external("MkdirFailed", "Exists", f"Path '{cpath.display()}' already exists.") from None
     except FileNotFoundError:
-        raise _not_found(cpath.parent, "Parent directory") from None
+        # Real Transfer relays the storage's "No such file or directory"; scripts match on that text.
+        raise GlobusError(404, "ClientError.NotFound",
+                          f"Parent directory '{cpath.parent.display()}' not found: No such file or directory.") from None
     except NotADirectoryError:
         raise _external("MkdirFailed", "NotDirectory", f"'{cpath.parent.display()}' is not a directory.") from None
     except OSError as err:

@@ -135,6 +135,9 @@ def test_stat_file_directory_and_missing(alice):
     assert alice.operation_stat(SHARED, "/run 01")["type"] == "dir"
     error = api_error(alice.operation_stat, SHARED, "/no such file")
     assert error.http_status == 404 and error.code == "NotFound"
+    # Real error documents (the SDK's canned stat 404/403) carry code, message, request_id and resource.
+    assert not fixture_keys(globus_sdk.TransferClient.operation_stat, "not_found") - set(error.raw_json)
+    assert error.raw_json["resource"] == f"/v0.10/operation/endpoint/{SHARED}/stat"
 
 
 def test_ls_of_missing_or_non_directory_paths(alice):
@@ -162,7 +165,9 @@ def test_mkdir_failures(alice, workdir):
     error = api_error(alice.operation_mkdir, LAPTOP, path)
     assert error.http_status == 502 and error.code == "ExternalError.MkdirFailed.Exists"
     error = api_error(alice.operation_mkdir, LAPTOP, path + "missing/child/")
-    assert error.http_status == 404
+    assert error.http_status == 404 and error.code == "ClientError.NotFound"
+    # Scripts written against Globus look for the storage's own wording.
+    assert "No such file or directory" in error.message
     error = api_error(alice.operation_mkdir, LAPTOP, "/")
     assert error.http_status == 502
 
