@@ -1,4 +1,4 @@
-"""Random malformed bodies and query parameters never make the Transfer side answer a 500."""
+"""Random malformed bodies, non-finite numbers and bad credentials never make the Transfer side answer a 500."""
 from __future__ import annotations
 
 import random
@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 import globus_sdk
+import requests
 
-from tests.emulator.transfer_clients import collection_id, transfer_as
+from tests.emulator.transfer_clients import collection_id, transfer_as, transfer_token
 
 ODD_VALUES = [None, "", "x", "/", "/a/", 5, -1, 1.5, True, [], ["a"], {}, {"a": 1}, "\x00", "é" * 300,
               "00000000-0000-0000-0000-000000000000", "../..", "name:~*", "size DESC"]
@@ -69,3 +70,34 @@ def test_random_search_parameters_get_globus_errors_not_500(emulator):
         params = {name: rng.choice(ODD_VALUES) for name in names if rng.random() < 0.5}
         params = {name: value for name, value in params.items() if isinstance(value, (str, int, float))}
         assert status_of(carol.get, "/v0.10/endpoint_search", query_params=params) < 500, params
+
+
+def test_non_finite_json_numbers_are_refused_like_malformed_json(emulator):
+    token = transfer_token(emulator, "alice")
+    base = emulator.services["transfer"].rstrip("/") + "/v0.10"
+    laptop = collection_id("alice-laptop")
+    bodies = {
+        "/transfer": b'{"DATA_TYPE": "transfer", "submission_id": "x", "source_endpoint": "%s", '
+                     b'"destination_endpoint": "%s", "DATA": [], "deadline": NaN}' % (laptop.encode(), laptop.encode()),
+        "/delete": b'{"DATA_TYPE": "delete", "submission_id": "x", "endpoint": "%s", "DATA": [], '
+                   b'"recursive": Infinity}' % laptop.encode(),
+        f"/operation/endpoint/{laptop}/mkdir": b'{"DATA_TYPE": "mkdir", "path": "/x/", "local_user": 1e400}',
+    }
+    for path, raw in bodies.items():
+        response = requests.post(base + path, data=raw, timeout=30, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert response.status_code == 400, (path, response.text)
+    assert not (Path(emulator.collection("alice-laptop")["data_root"]) / "x").exists()
+
+
+def test_missing_or_broken_credentials_are_401_with_the_resource(emulator):
+    base = emulator.services["transfer"].rstrip("/") + "/v0.10"
+    paths = ["/task_list", f"/endpoint/{collection_id('cryoem-shared')}",
+             f"/operation/endpoint/{collection_id('cryoem-shared')}/ls", "/endpoint_search?filter_fulltext=lab"]
+    for path in paths:
+        for header in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic YTpi"}):
+            response = requests.get(base + path, headers=header, timeout=30)
+            assert response.status_code == 401, (path, header, response.text)
+            body = response.json()
+            assert body["code"] == "AuthenticationFailed"
+            assert body["resource"] == "/v0.10" + path.split("?")[0]
