@@ -46,7 +46,8 @@ def random_headers(rng: random.Random, token: str) -> dict[str, str]:
                                                                       f"Bearer {token}x", "Token abc"])}
 
 
-def send(method: str, url: str, headers: dict[str, str] | None, body: dict[str, Any], **kwargs: Any) -> requests.Response:
+def send(method: str, url: str, headers: dict[str, str] | None, body: dict[str, Any],
+         **kwargs: Any) -> requests.Response:
     """One request with a random body's own headers merged into the given ones."""
     merged = {**(headers or {}), **body.get("headers", {})}
     payload = {key: value for key, value in body.items() if key != "headers"}
@@ -59,7 +60,7 @@ def assert_not_server_error(response: requests.Response, what: Any) -> None:
 
 @pytest.fixture(scope="module")
 def dave_tokens(emulator) -> dict[str, dict[str, Any]]:
-    """Dave (a researcher in no group) with Auth, Search and alice-laptop-less scopes, from the real flow."""
+    """Dave's tokens (a researcher in no group) for Auth and Search, from the real login flow."""
     return login_user_tokens(emulator, "dave", ["openid", "profile", "email",
                                                 "urn:globus:auth:scope:auth.globus.org:view_identities",
                                                 "urn:globus:auth:scope:search.api.globus.org:all"])
@@ -77,9 +78,6 @@ def test_auth_routes_never_answer_500(emulator, dave_tokens):
         for path in ("/v2/oauth2/token", "/v2/oauth2/token/introspect", "/v2/oauth2/token/revoke"):
             form = {name: str(rng.choice(ODD_VALUES)) for name in form_fields if rng.random() < 0.5}
             basic = rng.choice([good_basic, good_basic, ("nobody", "x"), (portal["client_id"], "wrong"), None])
-            if path.endswith("/revoke") and form.get("token"):
-                # Revoking a random string is harmless; never send the session's real token here.
-                assert form["token"] != auth_token
             response = requests.post(base + path, data=form, auth=basic, timeout=30)
             assert_not_server_error(response, (path, form))
         params = random_params(rng, ("ids", "usernames", "provision", "domains"))
@@ -124,8 +122,9 @@ def test_search_routes_never_answer_500(emulator, dave_tokens):
         headers = random_headers(rng, token)
         index = rng.choice(index_choices)
         reads = [
-            ("GET", f"/index/{index}/search", random_params(rng, ("q", "limit", "offset", "advanced", "bypass_visible_to",
-                                                                 "filter_principal_sets", "query_template")), None),
+            ("GET", f"/index/{index}/search", random_params(rng, ("q", "limit", "offset", "advanced",
+                                                                 "bypass_visible_to", "filter_principal_sets",
+                                                                 "query_template")), None),
             ("POST", f"/index/{index}/search", {}, ("q", "limit", "offset", "advanced", "filters", "facets",
                                                      "sort", "boosts", "post_facet_filters", "@version")),
             ("POST", f"/index/{index}/scroll", {}, ("q", "limit", "marker", "advanced", "filters")),
@@ -181,8 +180,8 @@ def test_https_routes_never_answer_500(emulator):
             data = rng.choice(RAW_BODIES) if method == "PUT" else None
             response = requests.request(method, url, headers=headers, data=data, timeout=30)
             assert_not_server_error(response, (method, url, headers.get("Range")))
-        response = requests.get(f"{emulator.base_url}/https/{uuid.uuid4()}/x", headers={"Authorization": f"Bearer {token}"},
-                                timeout=30)
+        response = requests.get(f"{emulator.base_url}/https/{uuid.uuid4()}/x",
+                                headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert_not_server_error(response, "unknown collection")
     finally:
         shutil.rmtree(root / folder, ignore_errors=True)
@@ -259,7 +258,8 @@ def test_many_sibling_groups_are_not_nesting(emulator, dave_tokens):
                                  b'{"q": "*", "filters": [{"type": "range", "field_name": "size", '
                                  b'"values": [{"from": 1e400, "to": "*"}]}]}'])
 def test_non_finite_numbers_in_json_are_refused(emulator, dave_tokens, raw):
+    headers = {"Content-Type": "application/json",
+               "Authorization": f"Bearer {dave_tokens[SEARCH_RS]['access_token']}"}
     response = requests.post(f"{emulator.base_url}/search/v1/index/{emulator.manifest['search_index']['id']}/search",
-                             data=raw, timeout=30, headers={"Content-Type": "application/json",
-                                                            "Authorization": f"Bearer {dave_tokens[SEARCH_RS]['access_token']}"})
+                             data=raw, timeout=30, headers=headers)
     assert response.status_code == 400, response.text
