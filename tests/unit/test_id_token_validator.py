@@ -127,3 +127,42 @@ def test_configured_issuer_wins_over_discovery(auth):
         validator.validate(_token(_claims()), nonce=NONCE)
     assert refused.value.reason == "issuer"
     assert validator.validate(_token(_claims(iss="https://configured.example.org")), nonce=NONCE)
+
+
+class GenerousAuth(FakeAuth):
+    """An Auth service whose discovery document advertises more algorithms than Globus uses."""
+
+    def discovery(self) -> dict:
+        document = super().discovery()
+        document["id_token_signing_alg_values_supported"] = ["RS256", "RS384", "RS512", "PS256", "ES256"]
+        return document
+
+
+@pytest.mark.parametrize("algorithm", ["RS384", "PS256", "PS512"])
+def test_only_rs256_and_rs512_are_accepted_whatever_discovery_advertises(algorithm):
+    auth = GenerousAuth([{**_jwk(SIGNING_KEY, "k1"), "alg": algorithm}])
+    validator = IdTokenValidator(client_id=CLIENT, fetch_discovery=auth.discovery, fetch_jwks=auth.jwks)
+    with pytest.raises(IdTokenInvalid) as refused:
+        validator.validate(_token(_claims(), algorithm=algorithm), nonce=NONCE)
+    assert refused.value.reason == "algorithm"
+
+
+def test_rs512_tokens_validate_with_an_rs512_key():
+    auth = FakeAuth([{**_jwk(SIGNING_KEY, "k1"), "alg": "RS512"}])
+    validator = IdTokenValidator(client_id=CLIENT, fetch_discovery=auth.discovery, fetch_jwks=auth.jwks)
+    assert validator.validate(_token(_claims(), algorithm="RS512"), nonce=NONCE)["sub"] == "identity-1"
+
+
+def test_a_key_published_for_one_algorithm_is_not_used_with_another(validator):
+    # k1 is published with "alg": "RS256"; a token naming RS512 must not be checked with it.
+    with pytest.raises(IdTokenInvalid) as refused:
+        validator.validate(_token(_claims(), algorithm="RS512"), nonce=NONCE)
+    assert refused.value.reason == "algorithm"
+
+
+def test_encryption_keys_in_the_jwks_are_never_used_for_signatures():
+    auth = FakeAuth([{**_jwk(SIGNING_KEY, "k1"), "use": "enc"}])
+    validator = IdTokenValidator(client_id=CLIENT, fetch_discovery=auth.discovery, fetch_jwks=auth.jwks)
+    with pytest.raises(IdTokenInvalid) as refused:
+        validator.validate(_token(_claims()), nonce=NONCE)
+    assert refused.value.reason == "signature"

@@ -15,8 +15,9 @@ from typing import Any, Callable
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
-# Asymmetric algorithms only: "none" and HMAC (keyed with public data) are never acceptable.
-ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+# Globus Auth signs with RS512 (RS256 is the OIDC default). "none" and HMAC (keyed with public
+# data) are never acceptable, and nothing else is accepted just because discovery advertises it.
+ALLOWED_ALGORITHMS = ("RS256", "RS512")
 REFETCH_INTERVAL = 60.0
 DEFAULT_LEEWAY = 60
 
@@ -50,7 +51,7 @@ class IdTokenValidator:
         self._clock = clock
         self._lock = threading.Lock()
         self._discovery: dict[str, Any] | None = None
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str | None, tuple[Any, str | None]] = {}
         self._keys_fetched_at = float("-inf")
 
     def validate(self, id_token: str, *, nonce: str) -> dict[str, Any]:
@@ -62,7 +63,7 @@ class IdTokenValidator:
         algorithm = header.get("alg")
         if algorithm not in self._algorithms():
             raise IdTokenInvalid("algorithm", f"algorithm {algorithm!r} is not accepted")
-        key = self._key_for(header.get("kid"))
+        key = self._key_for(header.get("kid"), algorithm)
         issuer = self._issuer()
         try:
             claims = jwt.decode(
@@ -125,15 +126,20 @@ class IdTokenValidator:
         published = self._discovery_doc().get("id_token_signing_alg_values_supported") or ["RS256"]
         return tuple(alg for alg in published if alg in ALLOWED_ALGORITHMS)
 
-    def _key_for(self, kid: str | None) -> Any:
+    def _key_for(self, kid: str | None, algorithm: str) -> Any:
         with self._lock:
             if not self._keys or (kid not in self._keys and self._may_refetch()):
                 self._load_keys()
             if kid is None and len(self._keys) == 1:
-                return next(iter(self._keys.values()))
-            key = self._keys.get(kid)
-        if key is None:
+                entry = next(iter(self._keys.values()))
+            else:
+                entry = self._keys.get(kid)
+        if entry is None:
             raise IdTokenInvalid("signature", "the id_token is signed with an unknown key")
+        key, key_algorithm = entry
+        # A JWK that names its algorithm may only verify that algorithm (RFC 7517 section 4.4).
+        if key_algorithm is not None and key_algorithm != algorithm:
+            raise IdTokenInvalid("algorithm", f"key {kid!r} is published for {key_algorithm}, not {algorithm}")
         return key
 
     def _may_refetch(self) -> bool:
@@ -146,6 +152,6 @@ class IdTokenValidator:
         keys: dict[str, Any] = {}
         for entry in jwks.get("keys", []):
             if entry.get("kty") == "RSA" and entry.get("use", "sig") == "sig":
-                keys[entry.get("kid")] = RSAAlgorithm.from_jwk(json.dumps(entry))
+                keys[entry.get("kid")] = (RSAAlgorithm.from_jwk(json.dumps(entry)), entry.get("alg"))
         self._keys = keys
         self._keys_fetched_at = self._clock()

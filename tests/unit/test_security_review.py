@@ -1,0 +1,86 @@
+"""Security review (issue #3): CSRF on every state-changing route, session ids at expiry and logout."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from app.security.csrf import CSRFError, SESSION_KEY
+from app.security.session_policy import CREATED_KEY, SEEN_KEY, USER_KEY
+
+PROTECTED = {"POST", "PUT", "PATCH", "DELETE"}
+SAMPLE_BY_CONVERTER = {"IntegerConverter": 1, "UUIDConverter": uuid.UUID(int=1), "PathConverter": "a/b"}
+
+
+def _sample_values(rule) -> dict:
+    return {name: SAMPLE_BY_CONVERTER.get(type(converter).__name__, "x")
+            for name, converter in rule._converters.items()}
+
+
+def _state_changing_routes(app) -> list[tuple[str, str]]:
+    exempt = set(app.config["CSRF_EXEMPT_BLUEPRINTS"])
+    routes = []
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
+        if blueprint and blueprint.split(".")[0] in exempt:
+            continue
+        _, path = rule.build(_sample_values(rule), append_unknown=False)
+        routes.extend((method, path) for method in sorted((rule.methods or set()) & PROTECTED))
+    return routes
+
+
+def _logged_in(app, user_id: int = 424242, *, created_ago: int = 60, seen_ago: int = 60):
+    client = app.test_client()
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session[USER_KEY] = user_id
+        session[CREATED_KEY] = now - created_ago
+        session[SEEN_KEY] = now - seen_ago
+        session[SESSION_KEY] = "the-real-token-of-this-session"
+    return client
+
+
+def test_every_state_changing_route_outside_the_api_refuses_a_request_without_csrf(portal_app):
+    routes = _state_changing_routes(portal_app)
+    assert ("POST", "/logout") in routes  # the walk really sees the portal's routes
+    client = _logged_in(portal_app)
+    unprotected = []
+    for method, path in routes:
+        for data in ({}, {"csrf_token": "a-token-from-somewhere-else"}):
+            response = client.open(path, method=method, data=data, headers={"Accept": "text/html"})
+            if response.status_code != 400 or CSRFError.description.encode() not in response.data:
+                unprotected.append((method, path, data, response.status_code))
+    assert unprotected == []
+
+
+def test_an_expired_session_gets_a_new_id(portal_app):
+    idle_limit = portal_app.config["SESSION_IDLE_MINUTES"] * 60
+    client = _logged_in(portal_app, created_ago=idle_limit + 100, seen_ago=idle_limit + 10)
+    old_cookie = client.get_cookie("gateway_session").value
+    page = client.get("/")
+    assert b"session has expired" in page.data
+    new_cookie = client.get_cookie("gateway_session")
+    assert new_cookie is None or new_cookie.value != old_cookie
+    # The old id is gone from the store: presenting it again finds an empty session.
+    replay = portal_app.test_client()
+    replay.set_cookie("gateway_session", old_cookie)
+    with replay.session_transaction() as session:
+        assert USER_KEY not in session and SESSION_KEY not in session
+
+
+def test_logout_destroys_the_stored_session(portal_app):
+    client = _logged_in(portal_app)
+    old_cookie = client.get_cookie("gateway_session").value
+    response = client.post("/logout", data={"csrf_token": "the-real-token-of-this-session"})
+    assert response.status_code == 302
+    replay = portal_app.test_client()
+    replay.set_cookie("gateway_session", old_cookie)
+    with replay.session_transaction() as session:
+        assert USER_KEY not in session and SESSION_KEY not in session
+
+
+@pytest.mark.parametrize("target", ["https://evil.example.org/", "//evil.example.org/", "/\\evil.example.org"])
+def test_login_next_never_leaves_the_site_even_when_already_logged_in(portal_app, target):
+    response = _logged_in(portal_app).get("/login", query_string={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] in ("/", "/dashboard", "/dashboard/")
