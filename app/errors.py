@@ -10,6 +10,7 @@ import logging
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
+from app.auth.access import current_user_id
 from app.security.redirects import safe_next_path, same_site_referrer
 from app.services import consent
 from app.services.errors import (
@@ -45,7 +46,8 @@ def handle_reauthentication(error: ReauthenticationRequired):
     if request.method == "GET":
         next_path = safe_next_path(request.full_path.rstrip("?")) or url_for("dashboard.index")
     else:
-        if consent.stash_form(session, request.path, request.form.items(multi=True)):
+        if consent.stash_form(session, request.path, request.form.items(multi=True),
+                              user_id=current_user_id()):
             next_path = url_for("auth.resume")
         else:
             flash("Your form was too large to keep while you logged in again; please submit it again.", "warning")

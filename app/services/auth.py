@@ -103,7 +103,7 @@ def complete_login(session: MutableMapping, args: Mapping[str, str], *, redirect
     # A good moment to finish revocations an earlier logout could not complete.
     retry_pending_revocations(user_id=user_id, limit=20)
 
-    stash = session.get(consent.STASH_KEY)
+    stash = consent.stash_owned_by(session, user_id)
     consent_loop = session.get(consent.LOOP_KEY)
     # A new session id (the old one is deleted from the store), then nothing carried over from
     # before authentication except a form waiting to be replayed.

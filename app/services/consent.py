@@ -69,16 +69,29 @@ def take_login_request(session: MutableMapping, url_scopes: str | None) -> Login
     return LoginRequest(extra_scopes=scopes, required=bool(scopes))
 
 
-def stash_form(session: MutableMapping, action: str, fields: Iterable[tuple[str, str]]) -> bool:
-    """Keep a submitted form for replay after login; False if it is too big or not same-site."""
+def stash_form(
+    session: MutableMapping, action: str, fields: Iterable[tuple[str, str]], *, user_id: int | None
+) -> bool:
+    """Keep `user_id`'s submitted form for replay after login; False if too big or not same-site."""
     target = safe_next_path(action)
     kept = [(str(name), str(value)) for name, value in fields if name != "csrf_token"]
     size = sum(len(name) + len(value) for name, value in kept)
-    if target is None or len(kept) > MAX_STASH_FIELDS or size > MAX_STASH_BYTES:
+    if user_id is None or target is None or len(kept) > MAX_STASH_FIELDS or size > MAX_STASH_BYTES:
         session.pop(STASH_KEY, None)
         return False
-    session[STASH_KEY] = {"action": target, "fields": [list(pair) for pair in kept], "at": int(time.time())}
+    session[STASH_KEY] = {"action": target, "fields": [list(pair) for pair in kept], "at": int(time.time()),
+                          "user": user_id}
     return True
+
+
+def stash_owned_by(session: MutableMapping, user_id: int) -> dict | None:
+    """The stashed form if `user_id` made it; a form left in this browser by anyone else is dropped."""
+    stash = session.get(STASH_KEY)
+    # Offering another account's form (say, a transfer to someone else's collection) to whoever logs
+    # in next would let a planted or shared session pre-fill an action for the victim to confirm.
+    if isinstance(stash, dict) and stash.get("user") == user_id:
+        return stash
+    return None
 
 
 def has_stashed_form(session: MutableMapping) -> bool:
