@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from app.auth.access import current_user_id
@@ -111,6 +112,9 @@ def handle_http_error(error: HTTPException):
 
 
 def _page(template: str, status: int, **context):
+    if request_ctx.url_adapter is None:
+        # An untrusted Host header leaves no URL adapter, so no page that links anywhere can render.
+        return make_response((f"{status} {context.get('title') or 'Error'}\n", status, {"Content-Type": "text/plain"}))
     return make_response(render_template(template, status=status, **context), status)
 
 

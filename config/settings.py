@@ -25,7 +25,7 @@ ENVIRONMENT_NAMES = (
     "GLOBUS_SEARCH_INDEX_ID", "GLOBUS_AUTH_ISSUER", "GATEWAY_EMULATOR_MANIFEST",
     "GLOBUS_HTTP_TIMEOUT", "GLOBUS_MAX_RETRIES", "WORKER_HTTP_TIMEOUT", "WORKER_MAX_RETRIES",
     "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "PREFERRED_URL_SCHEME", "TRUSTED_PROXIES",
-    "LOG_LEVEL",
+    "TRUSTED_HOSTS", "LOG_LEVEL",
 )
 
 
@@ -90,6 +90,8 @@ def load_settings(
         "SESSION_COOKIE_PATH": "/",
         "PREFERRED_URL_SCHEME": reader.text("PREFERRED_URL_SCHEME") or ("https" if production else "http"),
         "TRUSTED_PROXIES": reader.integer("TRUSTED_PROXIES", 0, minimum=0),
+        # Login and logout build absolute URLs from the Host header; Flask answers 400 to others.
+        "TRUSTED_HOSTS": _host_list(reader.text("TRUSTED_HOSTS")),
         "LOG_LEVEL": (reader.text("LOG_LEVEL") or "INFO").upper(),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         # The bearer-token JSON API authenticates every request itself; forms elsewhere need CSRF.
@@ -101,6 +103,12 @@ def load_settings(
     if production:
         _require_production_settings(settings)
     return settings
+
+
+def _host_list(text: str | None) -> list[str] | None:
+    """"a.example.org, .example.net" as a list (a leading dot allows subdomains); None allows any."""
+    hosts = [host.strip() for host in (text or "").split(",") if host.strip()]
+    return hosts or None
 
 
 def _require_production_settings(settings: Mapping[str, Any]) -> None:

@@ -1,11 +1,13 @@
 """Domain errors become one page (or JSON body) each; nothing ever shows a traceback."""
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Blueprint, abort
 
+from app.security.session_policy import CREATED_KEY, SEEN_KEY, USER_KEY
 from app.services.errors import (
     InvalidRequest,
     ReauthenticationRequired,
@@ -99,11 +101,15 @@ def test_consent_needed_on_a_page_goes_to_login_and_back(client):
 
 def test_consent_needed_by_a_post_keeps_the_form_for_replay(client):
     _form_client(client)
+    now = int(time.time())
+    with client.session_transaction() as session:
+        # Only a logged-in user's form is kept, bound to that user (see consent.stash_owned_by).
+        session.update({USER_KEY: 4242, CREATED_KEY: now, SEEN_KEY: now})
     response = client.post("/_raise/consent", data={"csrf_token": "t0ken", "path": "/new dir", "label": "x"})
     assert response.status_code == 302 and _login_next(response) == "/auth/resume"
     with client.session_transaction() as session:
         stash = session["_stashed_form"]
-    assert stash["action"] == "/_raise/consent"
+    assert stash["action"] == "/_raise/consent" and stash["user"] == 4242
     assert ["path", "/new dir"] in stash["fields"] and all(name != "csrf_token" for name, _ in stash["fields"])
 
 

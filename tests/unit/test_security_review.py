@@ -84,3 +84,23 @@ def test_logout_destroys_the_stored_session(portal_app):
 def test_login_next_never_leaves_the_site_even_when_already_logged_in(portal_app, target):
     response = _logged_in(portal_app).get("/login", query_string={"next": target})
     assert response.status_code == 302 and response.headers["Location"] in ("/", "/dashboard", "/dashboard/")
+
+
+def test_trusted_hosts_refuse_a_forged_host_header(tmp_path):
+    # Login and logout build absolute URLs (redirect_uri) from the Host header; production pins it.
+    from tests.portal_fixtures import build_migrated_app, portal_overrides
+
+    app = build_migrated_app(portal_overrides(tmp_path / "i", TRUSTED_HOSTS="gateway.example.org, .example.net"))
+    client = app.test_client()
+    assert client.get("/", base_url="http://gateway.example.org").status_code == 200
+    assert client.get("/", base_url="http://portal.example.net").status_code == 200
+    forged = client.get("/login", base_url="http://evil.example.com")
+    assert forged.status_code == 400 and "evil.example.com" not in forged.headers.get("Location", "")
+
+
+def test_trusted_hosts_default_to_any_host_outside_production(tmp_path):
+    from config.settings import load_settings
+
+    assert load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path)})["TRUSTED_HOSTS"] is None
+    pinned = load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path), "TRUSTED_HOSTS": "a.example.org,b.example.org"})
+    assert pinned["TRUSTED_HOSTS"] == ["a.example.org", "b.example.org"]
