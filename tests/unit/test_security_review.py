@@ -104,3 +104,21 @@ def test_trusted_hosts_default_to_any_host_outside_production(tmp_path):
     assert load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path)})["TRUSTED_HOSTS"] is None
     pinned = load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path), "TRUSTED_HOSTS": "a.example.org,b.example.org"})
     assert pinned["TRUSTED_HOSTS"] == ["a.example.org", "b.example.org"]
+
+
+def test_a_crash_page_still_carries_the_security_headers_and_no_store(portal_app):
+    from flask import Blueprint
+
+    crash_bp = Blueprint("crash_review", __name__)
+
+    @crash_bp.get("/_review/crash")
+    def crash():
+        raise RuntimeError("upstream said: access_token=AgSecretValue1234567890")
+
+    portal_app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    portal_app.register_blueprint(crash_bp)
+    response = portal_app.test_client().get("/_review/crash")
+    assert response.status_code == 500 and "AgSecretValue" not in response.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
