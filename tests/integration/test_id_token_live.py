@@ -37,10 +37,21 @@ def test_a_token_signed_with_another_key_under_the_real_kid_is_refused(live_port
     claims = jwt.decode(carol_id_token, options={"verify_signature": False})
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = jwt.encode({**claims, "sub": live_portal.emulator.user("alice")["identity_id"]}, forger,
-                        algorithm="RS256", headers={"kid": header.get("kid")})
+                        algorithm=header["alg"], headers={"kid": header.get("kid")})
     with live_portal.context(), pytest.raises(IdTokenInvalid) as refused:
         id_token_validator().validate(forged, nonce="nonce-for-carol")
     assert refused.value.reason == "signature"
+
+
+def test_a_token_naming_another_algorithm_than_its_key_is_refused(live_portal, carol_id_token):
+    # The JWKS publishes the key for RS512; a token claiming RS256 under that kid is refused first.
+    header = jwt.get_unverified_header(carol_id_token)
+    claims = jwt.decode(carol_id_token, options={"verify_signature": False})
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(claims, forger, algorithm="RS256", headers={"kid": header.get("kid")})
+    with live_portal.context(), pytest.raises(IdTokenInvalid) as refused:
+        id_token_validator().validate(forged, nonce="nonce-for-carol")
+    assert refused.value.reason == "algorithm"
 
 
 def test_a_token_issued_to_another_client_is_refused(live_portal, carol_id_token):
