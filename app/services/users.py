@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.identity import Identity, User
 from app.models.timestamps import utcnow
+from app.services.errors import LoginRefused
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,13 @@ class UserProfile:
 
 def upsert_user_from_login(claims: Mapping[str, Any], userinfo: Mapping[str, Any] | None) -> int:
     """Create or update the user named by validated id_token claims (+ userinfo); returns its id."""
-    info = {**claims, **(userinfo or {})}
     primary_id = str(claims["sub"])
+    if userinfo is not None and str(userinfo.get("sub")) != primary_id:
+        # OIDC Core 5.3.2: userinfo about another subject must not shape (or pick) this account.
+        raise LoginRefused(
+            "userinfo_subject", "Globus Auth described a different identity than the one that logged in."
+        )
+    info = {**claims, **(userinfo or {})}
     identity_set = _identity_entries(info, primary_id)
     linked_ids = [entry["identity_id"] for entry in identity_set]
 

@@ -122,3 +122,24 @@ def test_a_crash_page_still_carries_the_security_headers_and_no_store(portal_app
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_userinfo_for_another_subject_than_the_id_token_is_refused(portal_app):
+    # OIDC Core 5.3.2: userinfo's sub must equal the id_token's, or its claims must not be used.
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models.identity import User
+    from app.services.errors import LoginRefused
+    from app.services.users import upsert_user_from_login
+
+    claims = {"sub": str(uuid.UUID(int=11)), "preferred_username": "victim@example.edu", "name": "Victim"}
+    userinfo = {"sub": str(uuid.UUID(int=22)), "preferred_username": "mallory@example.edu",
+                "identity_set": [{"sub": str(uuid.UUID(int=22)), "username": "mallory@example.edu"}]}
+    with portal_app.app_context():
+        with pytest.raises(LoginRefused) as refused:
+            upsert_user_from_login(claims, userinfo)
+        assert refused.value.code == "login_refused"
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        user_id = upsert_user_from_login(claims, {**userinfo, "sub": claims["sub"]})
+        assert db.session.get(User, user_id).primary_identity_id == claims["sub"]
