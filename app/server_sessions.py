@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask
-from flask_session import Session
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from flask_session.redis import RedisSessionInterface
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
@@ -19,10 +19,28 @@ from app.extensions import db
 from app.models.server_session import ServerSession
 from app.models.timestamps import utcnow
 
-sess = Session()
+class WritesOnlyWhenChanged:
+    """Mixin: store the session and send its cookie only when a request changed it.
+
+    flask-session otherwise rewrites every session on every request (SESSION_REFRESH_EACH_REQUEST),
+    a database write per page. session_policy marks a used session changed at least once a minute,
+    which moves the stored expiry (now + idle lifetime) and the cookie's along with it.
+    """
+
+    def should_set_storage(self, app: Flask, session: ServerSideSession) -> bool:
+        """Write the stored session only when this request changed it."""
+        return session.modified
+
+    def should_set_cookie(self, app: Flask, session: ServerSideSession) -> bool:
+        """Send the cookie only when the session changed (its expiry moves with the stored row)."""
+        return session.modified
 
 
-class SqlSessionInterface(ServerSideSessionInterface):
+class RedisSessionWhenChanged(WritesOnlyWhenChanged, RedisSessionInterface):
+    """flask-session's Redis backend, written only when the session changed."""
+
+
+class SqlSessionInterface(WritesOnlyWhenChanged, ServerSideSessionInterface):
     """Stores sessions in the migrated `sessions` table through the app's SQLAlchemy engine."""
 
     session_class = ServerSideSession
@@ -88,10 +106,15 @@ def init_sessions(app: Flask) -> None:
     if app.config["SESSION_BACKEND"] == "redis":
         import redis
 
-        app.config["SESSION_TYPE"] = "redis"
-        app.config["SESSION_REDIS"] = redis.Redis.from_url(app.config["REDIS_URL"])
-        app.config.setdefault("SESSION_KEY_PREFIX", "gateway-session:")
-        sess.init_app(app)
+        app.session_interface = RedisSessionWhenChanged(
+            app,
+            client=redis.Redis.from_url(app.config["REDIS_URL"]),
+            key_prefix=app.config.get("SESSION_KEY_PREFIX", "gateway-session:"),
+            use_signer=False,
+            permanent=True,
+            sid_length=32,
+            serialization_format="msgpack",
+        )
     else:
         app.session_interface = SqlSessionInterface(app)
 

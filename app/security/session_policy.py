@@ -8,6 +8,10 @@ from flask import Flask, current_app, flash, g, session
 USER_KEY = "user_id"
 CREATED_KEY = "_created_at"
 SEEN_KEY = "_last_seen_at"
+# The stored session (and its cookie) is rewritten only when it changes; refreshing the idle stamp
+# at most this often bounds that to one write a minute per session, and makes the idle timeout
+# end up to this many seconds early, never late.
+SEEN_REFRESH_SECONDS = 60
 
 
 def start_authenticated_session(user_id: int) -> None:
@@ -23,10 +27,11 @@ def start_authenticated_session(user_id: int) -> None:
 def enforce_session_timeouts() -> None:
     """before_request hook: end sessions idle too long or older than the absolute limit."""
     g.current_user_id = None
+    now = int(time.time())
     user_id = session.get(USER_KEY)
     if user_id is None:
+        _keep_anonymous_session_alive(now)
         return
-    now = int(time.time())
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     absolute_limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
     created = int(session.get(CREATED_KEY) or 0)
@@ -35,10 +40,16 @@ def enforce_session_timeouts() -> None:
         session.clear()
         flash("Your session has expired. Please log in again.", "info")
         return
-    if now - seen >= 30:
-        # Writing on every request would serialize all of a user's parallel requests.
+    if now - seen >= SEEN_REFRESH_SECONDS:
         session[SEEN_KEY] = now
     g.current_user_id = user_id
+
+
+def _keep_anonymous_session_alive(now: int) -> None:
+    # A logged-out visitor's session (CSRF token, login state) must not expire in storage while
+    # they keep using the site, now that unchanged sessions are not rewritten on every request.
+    if session and now - int(session.get(SEEN_KEY) or 0) >= SEEN_REFRESH_SECONDS:
+        session[SEEN_KEY] = now
 
 
 def init_session_policy(app: Flask) -> None:
