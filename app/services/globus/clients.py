@@ -5,6 +5,8 @@ before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import globus_sdk
 from flask import current_app
 from globus_sdk.transport import RequestsTransport, RetryConfig
@@ -19,9 +21,9 @@ TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 SEARCH_RESOURCE_SERVER = "search.api.globus.org"
 
 
-def client_options(for_worker: bool) -> dict:
+def client_options(for_worker: bool, config: Mapping[str, Any] | None = None) -> dict:
     """Transport, retry policy and app name for a browser request or (for_worker) a job."""
-    config = current_app.config
+    config = current_app.config if config is None else config
     timeout = config["WORKER_HTTP_TIMEOUT"] if for_worker else config["GLOBUS_HTTP_TIMEOUT"]
     retries = config["WORKER_MAX_RETRIES"] if for_worker else config["GLOBUS_MAX_RETRIES"]
     return {
@@ -31,9 +33,11 @@ def client_options(for_worker: bool) -> dict:
     }
 
 
-def login_client(*, for_worker: bool = False) -> globus_sdk.ConfidentialAppAuthClient:
+def login_client(
+    *, for_worker: bool = False, config: Mapping[str, Any] | None = None
+) -> globus_sdk.ConfidentialAppAuthClient:
     """A NEW confidential login client for the portal (flow state lives on it: never share one)."""
-    config = current_app.config
+    config = current_app.config if config is None else config
     if not config.get("GLOBUS_CLIENT_ID") or not config.get("GLOBUS_CLIENT_SECRET"):
         raise RuntimeError(
             "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET are not configured "
@@ -43,8 +47,33 @@ def login_client(*, for_worker: bool = False) -> globus_sdk.ConfidentialAppAuthC
         config["GLOBUS_CLIENT_ID"],
         config["GLOBUS_CLIENT_SECRET"],
         base_url=config.get("GLOBUS_AUTH_URL"),
-        **client_options(for_worker),
+        **client_options(for_worker, config),
     )
+
+
+class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
+    """A RefreshTokenAuthorizer that builds its login client only when it must refresh.
+
+    Most requests carry a still-valid access token, so building a confidential client (and its
+    HTTP session) for each would be wasted work; an expired token, or a 401 that makes the SDK
+    call handle_missing_authorization(), still refreshes exactly as the parent class does.
+    """
+
+    def __init__(self, refresh_token: str, *, for_worker: bool, config: Mapping[str, Any], **kwargs):
+        self._login_client: globus_sdk.ConfidentialAppAuthClient | None = None
+        self._login_client_options = {"for_worker": for_worker, "config": config}
+        super().__init__(refresh_token, None, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def auth_client(self) -> globus_sdk.ConfidentialAppAuthClient:
+        """The portal's login client, built on first use."""
+        if self._login_client is None:
+            self._login_client = login_client(**self._login_client_options)
+        return self._login_client
+
+    @auth_client.setter
+    def auth_client(self, client: globus_sdk.ConfidentialAppAuthClient | None) -> None:
+        self._login_client = client
 
 
 def _authorizer(user_id: int, resource_server: str, for_worker: bool):
@@ -59,9 +88,10 @@ def _authorizer(user_id: int, resource_server: str, for_worker: bool):
     if record.refresh_token is None:
         return globus_sdk.AccessTokenAuthorizer(record.access_token)
     storage = SqlTokenStorage(user_id)
-    return globus_sdk.RefreshTokenAuthorizer(
+    return LazyLoginRefreshTokenAuthorizer(
         record.refresh_token,
-        login_client(for_worker=for_worker),
+        for_worker=for_worker,
+        config=current_app.config,
         access_token=record.access_token,
         expires_at=record.expires_at,
         on_refresh=storage.on_refresh,

@@ -1,0 +1,56 @@
+"""User clients build the portal's login client only when a token must be refreshed."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.extensions import db
+from app.models import User
+from app.services import token_records
+from app.services.globus.clients import LazyLoginRefreshTokenAuthorizer, transfer_client
+
+TRANSFER = "transfer.api.globus.org"
+
+
+def _store_tokens(app, *, expires_in: int) -> int:
+    with app.app_context():
+        user = User(primary_identity_id="id-lazy-refresh", username="lazy-refresh")
+        db.session.add(user)
+        db.session.commit()
+        token_records.save_token(
+            user.id, TRANSFER, scopes="urn:globus:auth:scope:transfer.api.globus.org:all",
+            expires_at=int(time.time()) + expires_in, access_token="access-token-of-user-7",
+            refresh_token="refresh-token-of-user-7",
+        )
+        return user.id
+
+
+def test_a_valid_access_token_is_used_without_building_a_login_client(portal_app):
+    user_id = _store_tokens(portal_app, expires_in=3600)
+    with portal_app.test_request_context():
+        authorizer = transfer_client(user_id).authorizer
+        assert isinstance(authorizer, LazyLoginRefreshTokenAuthorizer)
+        assert authorizer.get_authorization_header() == "Bearer access-token-of-user-7"
+        assert authorizer._login_client is None
+
+
+def test_a_401_still_asks_the_login_client_for_a_refresh(portal_app):
+    user_id = _store_tokens(portal_app, expires_in=3600)
+    with portal_app.test_request_context():
+        authorizer = transfer_client(user_id).authorizer
+        # Without portal credentials the lazily built login client cannot exist: the refresh
+        # attempt after a 401 (the SDK retries with a fresh header) shows up as that configuration error instead of a silent reuse.
+        portal_app.config["GLOBUS_CLIENT_SECRET"] = None
+        assert authorizer.handle_missing_authorization() is True
+        with pytest.raises(RuntimeError, match="GLOBUS_CLIENT_SECRET"):
+            authorizer.get_authorization_header()
+
+
+def test_the_login_client_is_built_once_and_keeps_the_portal_settings(portal_app):
+    user_id = _store_tokens(portal_app, expires_in=3600)
+    with portal_app.test_request_context():
+        authorizer = transfer_client(user_id).authorizer
+        first = authorizer.auth_client
+        assert authorizer.auth_client is first
+        assert first.client_id == portal_app.config["GLOBUS_CLIENT_ID"]
