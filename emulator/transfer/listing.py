@@ -1,8 +1,10 @@
 """Directory listings as Transfer returns them: file documents and one page of a directory.
 
-A listing streams the directory with os.scandir and keeps only what the requested page needs
-(heapq.nsmallest over offset+limit of (sort key, name) pairs), so paging a 100,000-entry folder
-never holds every entry's document in memory. Filters and orderby come from ls_query.
+Queries that read only names and types (the usual "type ASC,name ASC" browse, name filters) are
+sorted once and kept in listing_cache while the directory is unchanged, so a page is a slice.
+Other queries stream the directory with os.scandir and keep only what the requested page needs
+(heapq.nsmallest over offset+limit of (sort key, name) pairs). Documents are built for the page
+only, never for every entry. Filters and orderby come from ls_query.
 """
 from __future__ import annotations
 
@@ -11,13 +13,20 @@ import heapq
 import os
 import pwd
 import stat as statmod
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from emulator.transfer.documents import timestamp
+from emulator.transfer.listing_cache import LISTING_CACHE, directory_stamp, is_settled
 from emulator.transfer.paths import collection_path_for
+
+
+# Fields that change only when an entry is added, removed or renamed (symlinks aside), so a listing
+# ordered and filtered by them alone stays valid while the directory itself is unchanged.
+DIRECTORY_FIELDS = frozenset({"name", "type"})
 
 
 @lru_cache(maxsize=256)
@@ -167,7 +176,8 @@ class Page:
     total: int
 
 
-def _entries(directory: Path, root_real: str, show_hidden: bool) -> Iterator[Entry]:
+def _entries(directory: Path, root_real: str, show_hidden: bool) -> Iterator[tuple[Entry, bool]]:
+    """Each visible entry with whether it is a symbolic link (as scandir reported it)."""
     with os.scandir(directory) as scan:
         for item in scan:
             if not show_hidden and item.name.startswith("."):
@@ -177,7 +187,70 @@ def _entries(directory: Path, root_real: str, show_hidden: bool) -> Iterator[Ent
                 is_dir = item.is_dir(follow_symlinks=False)
             except OSError:
                 continue
-            yield Entry(item.name, item.path, root_real, is_dir=is_dir, is_link=is_link)
+            yield Entry(item.name, item.path, root_real, is_dir=is_dir, is_link=is_link), is_link
+
+
+def _fields_read(filters: list[Callable[[Entry], bool]], order_key: Callable[[Entry], tuple]) -> frozenset[str] | None:
+    """Which entry fields the query reads, or None when a part does not say (never cached then)."""
+    fields: set[str] = set()
+    for part in (*filters, order_key):
+        part_fields = getattr(part, "fields", None)
+        if part_fields is None:
+            return None
+        fields |= part_fields
+    return frozenset(fields)
+
+
+def _page_documents(directory: Path, root_real: str, names: Iterable[str]) -> list[dict[str, Any]]:
+    documents = []
+    for name in names:
+        try:
+            documents.append(Entry(name, os.path.join(directory, name), root_real).document())
+        except FileNotFoundError:
+            continue  # removed since the scan
+    return documents
+
+
+def _all_matching_names(
+    directory: Path, root_real: str, show_hidden: bool,
+    filters: list[Callable[[Entry], bool]], order_key: Callable[[Entry], tuple],
+) -> tuple[tuple[str, ...], bool]:
+    """Every matching name in order, and whether the directory holds a symbolic link."""
+    keyed = []
+    saw_link = False
+    for entry, is_link in _entries(directory, root_real, show_hidden):
+        saw_link = saw_link or is_link
+        try:
+            if all(predicate(entry) for predicate in filters):
+                keyed.append((order_key(entry), entry.name))
+        except FileNotFoundError:
+            continue  # removed while we were listing
+    keyed.sort()
+    return tuple(name for _, name in keyed), saw_link
+
+
+def _cached_names(
+    directory: Path, root_real: str, show_hidden: bool,
+    filters: list[Callable[[Entry], bool]], order_key: Callable[[Entry], tuple], fields: frozenset[str],
+) -> tuple[str, ...]:
+    """The ordered matching names, from the cache while the directory is unchanged."""
+    before = os.stat(directory)
+    if not statmod.S_ISDIR(before.st_mode):
+        raise NotADirectoryError(str(directory))
+    # Device and inode name the directory wherever it is reached from (a guest collection's root too).
+    key = (directory_stamp(before), show_hidden, getattr(order_key, "spec", None),
+           tuple(getattr(predicate, "spec", None) for predicate in filters))
+    names = LISTING_CACHE.get(key)
+    if names is not None:
+        return names
+    scan_started_ns = time.time_ns()
+    names, saw_link = _all_matching_names(directory, root_real, show_hidden, filters, order_key)
+    after = os.stat(directory)
+    # A symlink's type follows its target, which can change without touching this directory.
+    link_sensitive = saw_link and "type" in fields
+    if directory_stamp(after) == directory_stamp(before) and is_settled(after, scan_started_ns) and not link_sensitive:
+        LISTING_CACHE.put(key, names)
+    return names
 
 
 def list_directory(
@@ -190,12 +263,19 @@ def list_directory(
     offset: int,
     limit: int,
 ) -> Page:
-    """Scan `directory` once and return the requested page and the number of matching entries."""
+    """The requested page of `directory` and the number of matching entries."""
     root_real = os.path.realpath(root)
+    fields = _fields_read(filters, order_key)
+    if fields is not None and fields <= DIRECTORY_FIELDS:
+        names = _cached_names(directory, root_real, show_hidden, filters, order_key, fields)
+        return Page(_page_documents(directory, root_real, names[offset:offset + limit]), len(names))
+
+    # Sizes, times, owners and modes change inside files without touching the directory, so those
+    # queries are answered from a fresh scan; the heap holds only (sort key, name) pairs.
     counter = {"total": 0}
 
     def matching() -> Iterator[Entry]:
-        for entry in _entries(directory, root_real, show_hidden):
+        for entry, _ in _entries(directory, root_real, show_hidden):
             try:
                 if all(predicate(entry) for predicate in filters):
                     counter["total"] += 1
@@ -203,13 +283,6 @@ def list_directory(
             except FileNotFoundError:
                 continue  # removed while we were listing
 
-    # The heap holds only (sort key, name) pairs, compared in C; documents are built for the page only.
     keyed = ((order_key(entry), entry.name) for entry in matching())
     chosen = heapq.nsmallest(offset + limit, keyed)[offset:]
-    documents = []
-    for _, name in chosen:
-        try:
-            documents.append(Entry(name, os.path.join(directory, name), root_real).document())
-        except FileNotFoundError:
-            continue  # removed since the scan
-    return Page(documents, counter["total"])
+    return Page(_page_documents(directory, root_real, (name for _, name in chosen)), counter["total"])

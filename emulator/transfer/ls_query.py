@@ -20,6 +20,18 @@ FILE_TYPES = ("file", "dir", "invalid_symlink")
 Predicate = Callable[[Entry], bool]
 
 
+def _described(function: Callable[[Entry], Any], fields: frozenset[str], spec: str) -> Callable[[Entry], Any]:
+    """Tag a predicate or sort key with the entry fields it reads and its source text.
+
+    The fields decide whether listing may cache a result (name and type change only when the
+    directory does); the text is part of the cache key. Attributes, not a wrapper class, so the
+    per-entry call costs nothing extra on uncached scans.
+    """
+    function.fields = fields  # type: ignore[attr-defined]
+    function.spec = spec  # type: ignore[attr-defined]
+    return function
+
+
 def _parse_when(text: str) -> int:
     text = text.strip()
     for fmt in ("%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
@@ -87,7 +99,11 @@ def _string_clause(field: str, spec: str) -> Predicate:
 
 def parse_filters(raw_filters: Iterable[str]) -> list[Predicate]:
     """Turn Transfer filter strings into predicates; unknown fields or bad values are a 400."""
-    predicates: list[Predicate] = []
+    return [_described(predicate, frozenset({field}), clause) for field, clause, predicate in _clauses(raw_filters)]
+
+
+def _clauses(raw_filters: Iterable[str]) -> list[tuple[str, str, Predicate]]:
+    predicates: list[tuple[str, str, Predicate]] = []
     for raw in raw_filters:
         for clause in raw.split("/"):
             if not clause:
@@ -96,17 +112,18 @@ def parse_filters(raw_filters: Iterable[str]) -> list[Predicate]:
             if not sep:
                 raise bad_request(f"Invalid filter clause {clause!r}: expected 'field:value'.")
             if field in STRING_FILTER_FIELDS:
-                predicates.append(_string_clause(field, spec))
+                predicates.append((field, clause, _string_clause(field, spec)))
             elif field == "type":
                 negate = spec.startswith("!")
                 types = set((spec[1:] if negate else spec).split(","))
                 if not types <= set(FILE_TYPES):
                     raise bad_request(f"Invalid type filter {spec!r}: use file, dir or invalid_symlink.")
-                predicates.append((lambda e, t=types: e.type not in t) if negate else (lambda e, t=types: e.type in t))
+                predicates.append((field, clause, (lambda e, t=types: e.type not in t) if negate
+                                   else (lambda e, t=types: e.type in t)))
             elif field == "size":
-                predicates.append(_comparison(field, spec, _size_value, lambda e: e.size))
+                predicates.append((field, clause, _comparison(field, spec, _size_value, lambda e: e.size)))
             elif field == "last_modified":
-                predicates.append(_comparison(field, spec, _parse_when, lambda e: e.mtime))
+                predicates.append((field, clause, _comparison(field, spec, _parse_when, lambda e: e.mtime)))
             else:
                 raise bad_request(f"Cannot filter on {field!r}: use one of name, type, size, last_modified, "
                                   "permissions, user, group.")
@@ -147,8 +164,10 @@ def parse_orderby(raw: str | None) -> Callable[[Entry], tuple]:
             raise bad_request(f"Invalid orderby {part.strip()!r}: use a field of {', '.join(ORDER_FIELDS)} "
                               "followed by ASC or DESC.")
         specs.append((field, direction == "DESC"))
+    fields = frozenset(field for field, _ in specs)
+    spec_text = ",".join(f"{field} {'DESC' if descending else 'ASC'}" for field, descending in specs)
     if specs == [("name", False)]:
-        return lambda entry: (entry.name,)
+        return _described(lambda entry: (entry.name,), fields, spec_text)
 
     def key(entry: Entry) -> tuple:
         values = []
@@ -159,4 +178,4 @@ def parse_orderby(raw: str | None) -> Callable[[Entry], tuple]:
             values.append(value)
         return tuple(values)
 
-    return key
+    return _described(key, fields, spec_text)
