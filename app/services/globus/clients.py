@@ -5,6 +5,8 @@ before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
 """
 from __future__ import annotations
 
+import threading
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Mapping
 
 import globus_sdk
@@ -21,16 +23,37 @@ TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 SEARCH_RESOURCE_SERVER = "search.api.globus.org"
 
 
-def client_options(for_worker: bool, config: Mapping[str, Any] | None = None) -> dict:
-    """Transport, retry policy and app name for a browser request or (for_worker) a job."""
+def client_options(
+    for_worker: bool, config: Mapping[str, Any] | None = None, *, thread_transport: bool = False
+) -> dict:
+    """Transport, retry policy and app name for a browser request or (for_worker) a job.
+
+    thread_transport=True reuses this thread's transport (kept-alive connections) instead of a
+    new one; only for user clients, which carry no login-flow state.
+    """
     config = current_app.config if config is None else config
     timeout = config["WORKER_HTTP_TIMEOUT"] if for_worker else config["GLOBUS_HTTP_TIMEOUT"]
     retries = config["WORKER_MAX_RETRIES"] if for_worker else config["GLOBUS_MAX_RETRIES"]
     return {
-        "transport": RequestsTransport(http_timeout=timeout),
+        "transport": _thread_transport(timeout) if thread_transport else RequestsTransport(http_timeout=timeout),
         "retry_config": RetryConfig(max_retries=retries, max_sleep=2 if not for_worker else 10),
         "app_name": "Science Gateway",
     }
+
+
+_per_thread = threading.local()
+
+
+def _thread_transport(timeout: float) -> RequestsTransport:
+    # One transport per thread (and timeout) keeps upstream connections alive across requests
+    # instead of opening a new one for every page. requests.Session is not thread-safe, hence
+    # per thread; it refuses all cookies so nothing one user's response set reaches another's call.
+    transports = _per_thread.__dict__.setdefault("transports", {})
+    if timeout not in transports:
+        transport = RequestsTransport(http_timeout=timeout)
+        transport.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        transports[timeout] = transport
+    return transports[timeout]
 
 
 def login_client(
@@ -103,7 +126,7 @@ def transfer_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.Tra
     return globus_sdk.TransferClient(
         authorizer=_authorizer(user_id, TRANSFER_RESOURCE_SERVER, for_worker),
         base_url=current_app.config.get("GLOBUS_TRANSFER_URL"),
-        **client_options(for_worker),
+        **client_options(for_worker, thread_transport=True),
     )
 
 
@@ -112,7 +135,7 @@ def search_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.Searc
     return globus_sdk.SearchClient(
         authorizer=_authorizer(user_id, SEARCH_RESOURCE_SERVER, for_worker),
         base_url=current_app.config.get("GLOBUS_SEARCH_URL"),
-        **client_options(for_worker),
+        **client_options(for_worker, thread_transport=True),
     )
 
 
@@ -121,5 +144,5 @@ def auth_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.AuthCli
     return globus_sdk.AuthClient(
         authorizer=_authorizer(user_id, AUTH_RESOURCE_SERVER, for_worker),
         base_url=current_app.config.get("GLOBUS_AUTH_URL"),
-        **client_options(for_worker),
+        **client_options(for_worker, thread_transport=True),
     )
