@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models.server_session import ServerSession
 from app.models.timestamps import utcnow
 
+
 class WritesOnlyWhenChanged:
     """Mixin: store the session and send its cookie only when a request changed it.
 
