@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from app.services import paths, token_records
 from app.services.errors import InvalidRequest
+from app.services.paging import OffsetPaging
 from app.services.globus import transfer as upstream
 from app.services.globus.scopes import dependent_scope_strings
 
@@ -74,7 +75,7 @@ class Collection:
 
 
 @dataclass(frozen=True)
-class SearchPage:
+class SearchPage(OffsetPaging):
     """One page of collection search results."""
 
     text: str
@@ -83,16 +84,6 @@ class SearchPage:
     limit: int
     results: list[Collection]
     has_next_page: bool
-
-    @property
-    def previous_offset(self) -> int | None:
-        """Offset of the previous page, or None on the first."""
-        return None if self.offset <= 0 else max(0, self.offset - self.limit)
-
-    @property
-    def next_offset(self) -> int | None:
-        """Offset of the next page, or None on the last."""
-        return self.offset + self.limit if self.has_next_page else None
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ of 100,000 entries costs the same memory as one of 100.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from app.services import paths
 from app.services.errors import InvalidRequest
+from app.services.paging import parse_time
 from app.services.globus import transfer as upstream
 
 SORT_FIELDS = {"name": "name", "size": "size", "modified": "last_modified"}
@@ -143,16 +144,6 @@ def _name_filter_clause(text: str) -> str | None:
     return f"name:~{pattern}"
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace(" ", "T"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def _entry(directory: str, doc: dict) -> FileEntry:
     kind = doc.get("type") or "file"
     name = doc.get("name") or ""
@@ -160,7 +151,7 @@ def _entry(directory: str, doc: dict) -> FileEntry:
         name=name,
         kind=kind,
         size=int(doc.get("size") or 0),
-        last_modified=_parse_time(doc.get("last_modified")),
+        last_modified=parse_time(doc.get("last_modified")),
         permissions=doc.get("permissions") or "",
         path=directory + name + ("/" if kind == "dir" else ""),
     )

@@ -2,22 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from app.services.paging import CountedOffsetPaging, parse_time
 
 # Failed covers cancelled too: Transfer reports a cancelled task as FAILED with fatal_error CANCELED.
 RESUBMITTABLE = ("FAILED",)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """A Transfer timestamp as an aware UTC datetime (None when absent or unreadable)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace(" ", "T"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -127,7 +118,7 @@ def task_from_document(doc: dict[str, Any]) -> Task:
 
 
 @dataclass(frozen=True)
-class TaskPage:
+class TaskPage(CountedOffsetPaging):
     """One page of the task list."""
 
     tasks: list[Task]
@@ -135,16 +126,6 @@ class TaskPage:
     offset: int
     limit: int
     total: int
-
-    @property
-    def previous_offset(self) -> int | None:
-        """Offset of the previous page, or None on the first."""
-        return None if self.offset <= 0 else max(0, self.offset - self.limit)
-
-    @property
-    def next_offset(self) -> int | None:
-        """Offset of the next page, or None on the last."""
-        return self.offset + self.limit if self.offset + self.limit < self.total else None
 
 
 @dataclass(frozen=True)
@@ -159,23 +140,13 @@ class Event:
 
 
 @dataclass(frozen=True)
-class EventPage:
+class EventPage(CountedOffsetPaging):
     """One page of a task's events, newest first."""
 
     events: list[Event]
     offset: int
     limit: int
     total: int
-
-    @property
-    def previous_offset(self) -> int | None:
-        """Offset of the previous page, or None on the first."""
-        return None if self.offset <= 0 else max(0, self.offset - self.limit)
-
-    @property
-    def next_offset(self) -> int | None:
-        """Offset of the next page, or None on the last."""
-        return self.offset + self.limit if self.offset + self.limit < self.total else None
 
 
 @dataclass(frozen=True)

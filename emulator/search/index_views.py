@@ -112,31 +112,26 @@ def index_update(index_id: str):
 @bp.delete("/v1/index/<index_id>")
 def index_delete(index_id: str):
     """Mark an index for deletion (owners); it can be reopened until it is gone."""
-    caller = required_caller()
-    session = db_session()
-    index = load_index(session, index_id)
-    require_role(session, index.id, caller, "owner")
-    if index.status != "open":
-        raise search_error(409, "Conflict.IncompatibleIndexStatus",
-                           f"Index status ({index.status}) did not match required status for this operation: open")
-    with write_lock:
-        index.status = "delete_pending"
-        session.commit()
-    return jsonify({"index_id": index.id, "acknowledged": True})
+    return _move_index_status(index_id, required="open", new="delete_pending")
 
 
 @bp.post("/v1/index/<index_id>/reopen")
 def index_reopen(index_id: str):
     """Cancel a pending deletion (owners)."""
+    return _move_index_status(index_id, required="delete_pending", new="open")
+
+
+def _move_index_status(index_id: str, *, required: str, new: str):
+    """Owners move an index from one status to another, as Search does for delete and reopen."""
     caller = required_caller()
     session = db_session()
     index = load_index(session, index_id)
     require_role(session, index.id, caller, "owner")
-    if index.status != "delete_pending":
+    if index.status != required:
         raise search_error(409, "Conflict.IncompatibleIndexStatus",
-                           f"Index status ({index.status}) did not match required status for this operation: delete_pending")
+                           f"Index status ({index.status}) did not match required status for this operation: {required}")
     with write_lock:
-        index.status = "open"
+        index.status = new
         session.commit()
     return jsonify({"index_id": index.id, "acknowledged": True})
 
