@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.load import drive  # noqa: E402 - needs the repo on sys.path
 from tests.emulator.helpers import login_user_tokens  # noqa: E402 - needs the repo on sys.path
 
 SCOPES = ["urn:globus:auth:scope:transfer.api.globus.org:all", "urn:globus:auth:scope:search.api.globus.org:all"]
@@ -142,30 +142,7 @@ def run_case(name: str, client: str, threads: int, seconds: float,
              make_call: Callable[[], Callable[[], bool]]) -> CaseResult:
     """Run `threads` workers for `seconds`; each builds its own call (own session) first."""
     result = CaseResult(name, client, threads, seconds)
-    lock = threading.Lock()
-    calls = [make_call() for _ in range(threads)]
-    start = threading.Barrier(threads + 1)
-
-    def worker(call: Callable[[], bool]) -> None:
-        mine: list[float] = []
-        failures = 0
-        start.wait()
-        stop = time.perf_counter() + seconds
-        while time.perf_counter() < stop:
-            began = time.perf_counter()
-            ok = call()
-            mine.append(time.perf_counter() - began)
-            failures += 0 if ok else 1
-        with lock:
-            result.latencies.extend(mine)
-            result.errors += failures
-
-    workers = [threading.Thread(target=worker, args=(call,), daemon=True) for call in calls]
-    for thread in workers:
-        thread.start()
-    start.wait()
-    for thread in workers:
-        thread.join()
+    result.latencies, result.errors = drive(threads, seconds, make_call)
     return result
 
 

@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from app.security.token_cipher import generate_key_line  # noqa: E402 - needs the repo on sys.path
+from benchmarks.load import drive  # noqa: E402 - needs the repo on sys.path
 from tests.emulator.helpers import login_user_tokens, run_browser  # noqa: E402
 
 START_TIMEOUT = 300
@@ -214,29 +214,7 @@ def finished_task(base_url: str, browser: requests.Session, source: str, destina
 def run_case(threads: int, seconds: float, make_call: Callable[[], Callable[[], bool]]) -> Measured:
     """`threads` workers calling for `seconds` (each with its own session or client)."""
     result = Measured(seconds)
-    lock = threading.Lock()
-    calls = [make_call() for _ in range(threads)]
-    gate = threading.Barrier(threads + 1)
-
-    def work(call: Callable[[], bool]) -> None:
-        timings, failures = [], 0
-        gate.wait()
-        stop = time.perf_counter() + seconds
-        while time.perf_counter() < stop:
-            began = time.perf_counter()
-            ok = call()
-            timings.append(time.perf_counter() - began)
-            failures += 0 if ok else 1
-        with lock:
-            result.latencies.extend(timings)
-            result.errors += failures
-
-    pool = [threading.Thread(target=work, args=(call,), daemon=True) for call in calls]
-    for thread in pool:
-        thread.start()
-    gate.wait()
-    for thread in pool:
-        thread.join()
+    result.latencies, result.errors = drive(threads, seconds, make_call)
     return result
 
 
