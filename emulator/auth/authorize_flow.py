@@ -43,6 +43,8 @@ class PendingRequest:
     session_message: str | None
     created: int
     logged_in: bool = False
+    # OIDC prompt=consent: ask again even for scopes the user already allowed.
+    prompt_consent: bool = False
 
 
 def client_redirect_uris(client: Client) -> list[str]:

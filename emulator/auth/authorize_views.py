@@ -55,11 +55,13 @@ def authorize():
     pkce_problem = validate_pkce(args.get("code_challenge"), args.get("code_challenge_method"))
     if pkce_problem:
         return _client_error(redirect_uri, "invalid_request", pkce_problem, state)
+    prompts = set((args.get("prompt") or "").split())
     pending = PendingRequest(
         client_id=client.id, redirect_uri=redirect_uri, scope=args["scope"], state=state,
         nonce=args.get("nonce"), code_challenge=args.get("code_challenge"),
         code_challenge_method=args.get("code_challenge_method"),
-        offline=args.get("access_type") == "offline", prompt_login=args.get("prompt") == "login",
+        offline=args.get("access_type") == "offline", prompt_login="login" in prompts,
+        prompt_consent="consent" in prompts,
         session_message=args.get("session_message"), created=int(time.time()),
     )
     with write_lock:
@@ -91,7 +93,7 @@ def _advance(rid: str, pending: PendingRequest, client: Client):
     if identity is None or (pending.prompt_login and not pending.logged_in):
         return _login_page(rid, pending, client)
     nodes = parse_scopes(pending.scope)
-    if missing_consents(session, identity.id, client.id, nodes):
+    if pending.prompt_consent or missing_consents(session, identity.id, client.id, nodes):
         return _consent_page(rid, pending, client, identity)
     with write_lock:
         code = issue_code(session, pending, identity)

@@ -185,6 +185,16 @@ def test_prompt_login_asks_for_the_password_again(emulator, portal, portal_login
     assert "password" in page_forms(page.text)[0].fields
 
 
+def test_prompt_consent_shows_the_consent_page_for_scopes_already_allowed(emulator, portal, portal_login):
+    browser = requests.Session()
+    run_browser(emulator, start(portal_login, portal, ["openid", "email"]), "carol", browser=browser)
+    portal_login.oauth2_start_flow(portal["redirect_uris"][0], ["openid", "email"])
+    page = browser.get(portal_login.oauth2_get_authorize_url(prompt="consent"), allow_redirects=False, timeout=30)
+    assert page.status_code == 200
+    assert "password" not in page_forms(page.text)[0].fields
+    assert "Allow" in page.text
+
+
 def test_linked_identity_can_sign_in(emulator, portal, portal_login):
     url = start(portal_login, portal, ["openid", "profile"])
     result = run_browser(emulator, url, "alice@orcid.example.org", emulator.user("alice")["password"])

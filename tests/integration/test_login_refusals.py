@@ -58,7 +58,10 @@ def test_a_made_up_state_is_refused(live_portal):
 
 def test_declining_consent_shows_a_friendly_page(live_portal):
     browser = requests.Session()
-    callback = live_portal.authorize(browser, live_portal.start_login(browser), "dave", consent="deny")
+    # Other tests may already have consented as dave in this emulator: prompt=consent makes the
+    # emulator ask again, so the user really is shown the page and declines it.
+    authorize_url = live_portal.start_login(browser) + "&prompt=consent"
+    callback = live_portal.authorize(browser, authorize_url, "dave", consent="deny")
     assert _callback_params(callback)["error"] == "access_denied"
     response = browser.get(callback, allow_redirects=False, timeout=30)
     assert response.status_code == 403 and "Login cancelled" in response.text and "Try again" in response.text
