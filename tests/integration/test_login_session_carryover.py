@@ -4,24 +4,19 @@ from __future__ import annotations
 import time
 
 import requests
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models.server_session import ServerSession
 from app.services import consent
+from tests.session_store import update_stored
 
 
 def _plant_stash(live_portal, browser: requests.Session, owner: int | None) -> None:
     """Write a stashed form into this browser's stored session, as a planted session would hold."""
-    sid = browser.cookies.get("gateway_session")
-    interface = live_portal.app.session_interface
-    with live_portal.context():
-        row = db.session.scalar(select(ServerSession).where(ServerSession.session_id == f"session:{sid}"))
-        data = dict(interface.serializer.decode(row.data))
+
+    def plant(data: dict) -> None:
         data[consent.STASH_KEY] = {"action": "/transfers/batch", "fields": [["destination", "attacker-collection"]],
                                    "at": int(time.time()), "user": owner}
-        row.data = interface.serializer.encode(data)
-        db.session.commit()
+
+    update_stored(live_portal.app, browser.cookies.get("gateway_session"), plant)
 
 
 def test_a_form_stashed_for_someone_else_is_dropped_at_login(live_portal):

@@ -1,0 +1,57 @@
+"""Tests' window on a browser's stored server-side session, in whichever backend the app uses.
+
+The portal runs on SQL sessions by default and on Redis in CI's second pass; tests that inspect or
+plant stored sessions go through here so they check the real store in both.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.server_session import ServerSession
+
+
+def _is_redis(app) -> bool:
+    return app.config["SESSION_BACKEND"] == "redis"
+
+
+def _key(app, sid: str) -> str:
+    return app.session_interface.key_prefix + sid
+
+
+def read_stored(app, sid: str) -> tuple[bytes, float]:
+    """The stored session's serialized data and its expiry (a Unix time) for a cookie value."""
+    key = _key(app, sid)
+    if _is_redis(app):
+        client = app.session_interface.client
+        data, ttl_ms = client.get(key), client.pttl(key)
+        assert data is not None, f"no stored session {key!r}"
+        return bytes(data), time.time() + ttl_ms / 1000
+    with app.app_context():
+        row = db.session.execute(
+            select(ServerSession.data, ServerSession.expiry).where(ServerSession.session_id == key)
+        ).one()
+        db.session.remove()
+    return bytes(row.data), row.expiry.timestamp()
+
+
+def update_stored(app, sid: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Decode the stored session, let `change` edit it, and write it back with its expiry kept."""
+    serializer = app.session_interface.serializer
+    key = _key(app, sid)
+    if _is_redis(app):
+        client = app.session_interface.client
+        data = dict(serializer.decode(client.get(key)))
+        change(data)
+        client.set(key, serializer.encode(data), keepttl=True)
+        return
+    with app.app_context():
+        row = db.session.scalar(select(ServerSession).where(ServerSession.session_id == key))
+        data = dict(serializer.decode(row.data))
+        change(data)
+        row.data = serializer.encode(data)
+        db.session.commit()
+        db.session.remove()
