@@ -31,7 +31,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.load import drive  # noqa: E402 - needs the repo on sys.path
+from benchmarks.emulator_manifest import EmulatorInfo  # noqa: E402 - needs the repo on sys.path
+from benchmarks.load import drive  # noqa: E402
 from tests.emulator.helpers import login_user_tokens  # noqa: E402 - needs the repo on sys.path
 
 SCOPES = ["urn:globus:auth:scope:transfer.api.globus.org:all", "urn:globus:auth:scope:search.api.globus.org:all"]
@@ -79,22 +80,6 @@ def start_emulator(instance: Path) -> tuple[subprocess.Popen, dict[str, Any]]:
             raise SystemExit(f"emulator did not start; see {instance.parent / 'emulator-bench.log'}")
         time.sleep(0.1)
     return process, json.loads(manifest_path.read_text())
-
-
-class Emulator:
-    """Just enough of the test fixture's interface for the login helper."""
-
-    def __init__(self, manifest: dict[str, Any]) -> None:
-        self.manifest = manifest
-        self.base_url = manifest["base_url"]
-        self.services = manifest["services"]
-
-    def user(self, username: str) -> dict[str, Any]:
-        wanted = username if "@" in username else f"{username}@example.edu"
-        return next(u for u in self.manifest["users"] if u["username"] == wanted)
-
-    def client(self, name: str) -> dict[str, Any]:
-        return self.manifest["clients"][name]
 
 
 def small_folder(manifest: dict[str, Any]) -> tuple[str, str]:
@@ -208,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(manifest: dict[str, Any], threads: int, seconds: float) -> int:
     """Run every case against a started emulator and print the results."""
-    tokens = login_user_tokens(Emulator(manifest), "alice", SCOPES)
+    tokens = login_user_tokens(EmulatorInfo(manifest), "alice", SCOPES)
     transfer_token = tokens["transfer.api.globus.org"]["access_token"]
     search_token = tokens["search.api.globus.org"]["access_token"]
     transfer_base, search_base = manifest["services"]["transfer"], manifest["services"]["search"]

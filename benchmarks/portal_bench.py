@@ -39,7 +39,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from app.security.token_cipher import generate_key_line  # noqa: E402 - needs the repo on sys.path
-from benchmarks.load import drive  # noqa: E402 - needs the repo on sys.path
+from benchmarks.emulator_manifest import EmulatorInfo  # noqa: E402 - needs the repo on sys.path
+from benchmarks.load import drive  # noqa: E402
 from tests.emulator.helpers import login_user_tokens, run_browser  # noqa: E402
 
 START_TIMEOUT = 300
@@ -70,30 +71,6 @@ class Measured:
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds
-
-
-class EmulatorInfo:
-    """The bits of emulator.json the login helpers need (base URL, users, clients)."""
-
-    def __init__(self, manifest: dict[str, Any]) -> None:
-        self.manifest = manifest
-        self.base_url = manifest["base_url"]
-        self.services = manifest["services"]
-
-    def user(self, username: str) -> dict[str, Any]:
-        wanted = username if "@" in username else f"{username}@example.edu"
-        return next(u for u in self.manifest["users"] if u["username"] == wanted)
-
-    def client(self, name: str) -> dict[str, Any]:
-        return self.manifest["clients"][name]
-
-    def collection(self, kind_name: str) -> dict[str, Any]:
-        return next(c for c in self.manifest["collections"] if c["display_name"] == kind_name)
-
-    def control(self, path: str, body: dict[str, Any]) -> requests.Response:
-        control = self.manifest["control"]
-        return requests.post(f"{self.base_url}/_emulator/{path}", json=body,
-                             auth=(control["username"], control["password"]), timeout=600)
 
 
 def free_port() -> int:

@@ -8,17 +8,11 @@ from pathlib import Path
 import globus_sdk
 import pytest
 
-from tests.emulator.transfer_clients import collection_id, transfer_as
+from tests.emulator.transfer_clients import api_error, collection_id, transfer_as
 
 SHARED = collection_id("cryoem-shared")
 PROJECT = collection_id("alice-project")
 ARCHIVE = collection_id("lab-archive")
-
-
-def api_error(call, *args, **kwargs) -> globus_sdk.TransferAPIError:
-    with pytest.raises(globus_sdk.TransferAPIError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 @pytest.fixture

@@ -6,15 +6,9 @@ import uuid
 import globus_sdk
 import pytest
 
-from tests.emulator.transfer_clients import collection_id, transfer_as
+from tests.emulator.transfer_clients import api_error, collection_id, transfer_as
 
 SHARED = collection_id("cryoem-shared")
-
-
-def api_error(call, *args, **kwargs) -> globus_sdk.TransferAPIError:
-    with pytest.raises(globus_sdk.TransferAPIError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 @pytest.fixture

@@ -9,17 +9,11 @@ from pathlib import Path
 import globus_sdk
 import pytest
 
-from tests.emulator.transfer_clients import collection_id, fixture_keys, transfer_as
+from tests.emulator.transfer_clients import api_error, collection_id, fixture_keys, transfer_as
 
 LAPTOP = collection_id("alice-laptop")
 SHARED = collection_id("cryoem-shared")
 PUBLIC = collection_id("public-reference")
-
-
-def api_error(call, *args, **kwargs) -> globus_sdk.TransferAPIError:
-    with pytest.raises(globus_sdk.TransferAPIError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import globus_sdk
 import globus_sdk.gare
 import pytest
 
-from tests.emulator.transfer_clients import collection_id, data_access_scope, transfer_as
+from tests.emulator.transfer_clients import api_error, collection_id, data_access_scope, transfer_as
 
 CAMPUS = collection_id("campus-cluster")
 ARCHIVE = collection_id("lab-archive")
@@ -17,12 +17,6 @@ SHARED = collection_id("cryoem-shared")
 PROJECT = collection_id("alice-project")
 PUBLIC = collection_id("public-reference")
 LAPTOP = collection_id("alice-laptop")
-
-
-def api_error(call, *args, **kwargs) -> globus_sdk.TransferAPIError:
-    with pytest.raises(globus_sdk.TransferAPIError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 def test_dave_is_denied_on_the_lab_share(emulator):

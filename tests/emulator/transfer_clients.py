@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import globus_sdk
+import pytest
 
 from tests.emulator.helpers import login_user_tokens
 
@@ -53,3 +54,10 @@ def fixture_keys(method: Any, case: str = "default") -> set[str]:
     from globus_sdk.testing import get_response_set
 
     return set(get_response_set(method).lookup(case).json.keys())
+
+
+def api_error(call: Any, *args: Any, **kwargs: Any) -> globus_sdk.TransferAPIError:
+    """Call a TransferClient method that must fail, and return the SDK's error for inspection."""
+    with pytest.raises(globus_sdk.TransferAPIError) as caught:
+        call(*args, **kwargs)
+    return caught.value
