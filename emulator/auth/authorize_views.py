@@ -133,16 +133,25 @@ def _consent_page(rid: str, pending: PendingRequest, client: Client, identity: I
     )
 
 
+def _posted_pending(form: str):
+    """The sign-in a login or consent form was posted for, or the page to show instead (expired, CSRF)."""
+    rid = request.form.get("rid", "")
+    pending = load_pending(db_session(), rid)
+    if pending is None:
+        return rid, None, _expired()
+    if not csrf_ok(request.form.get("csrf_token")):
+        return rid, None, error_page(
+            "Form expired", f"The {form} form expired. Go back to the application and start again.")
+    return rid, pending, None
+
+
 @bp.post("/v2/oauth2/authorize/login")
 def authorize_login():
     """Check a username and password from the login form."""
-    rid = request.form.get("rid", "")
+    rid, pending, refusal = _posted_pending("login")
+    if refusal is not None:
+        return refusal
     session = db_session()
-    pending = load_pending(session, rid)
-    if pending is None:
-        return _expired()
-    if not csrf_ok(request.form.get("csrf_token")):
-        return error_page("Form expired", "The login form expired. Go back to the application and start again.")
     client = session.get(Client, pending.client_id)
     username = request.form.get("username", "").strip()
     identity = session.scalar(select(Identity).where(func.lower(Identity.username) == username.lower()))
@@ -159,13 +168,10 @@ def authorize_login():
 @bp.post("/v2/oauth2/authorize/consent")
 def authorize_consent():
     """Record the user's Allow, or send the client `access_denied` on Deny."""
-    rid = request.form.get("rid", "")
+    rid, pending, refusal = _posted_pending("consent")
+    if refusal is not None:
+        return refusal
     session = db_session()
-    pending = load_pending(session, rid)
-    if pending is None:
-        return _expired()
-    if not csrf_ok(request.form.get("csrf_token")):
-        return error_page("Form expired", "The consent form expired. Go back to the application and start again.")
     identity = logged_in_identity(session)
     client = session.get(Client, pending.client_id)
     if identity is None:
