@@ -49,6 +49,8 @@ def load_settings(
     instance_dir = Path(reader.text("GATEWAY_INSTANCE_DIR") or PROJECT_ROOT / "instance").resolve()
     manifest = _read_manifest(reader.text("GATEWAY_EMULATOR_MANIFEST"))
     idle_minutes = reader.integer("SESSION_IDLE_MINUTES", 60, minimum=1)
+    # How often the idle stamp of an active session is rewritten (see app/security/session_policy).
+    seen_refresh_seconds = min(60, idle_minutes * 6)
 
     settings: dict[str, Any] = {
         "GATEWAY_ENV": gateway_env,
@@ -80,7 +82,9 @@ def load_settings(
         "WORKER_MAX_RETRIES": reader.integer("WORKER_MAX_RETRIES", 5, minimum=0),
         "SESSION_IDLE_MINUTES": idle_minutes,
         "SESSION_ABSOLUTE_HOURS": reader.integer("SESSION_ABSOLUTE_HOURS", 12, minimum=1),
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
+        "SESSION_SEEN_REFRESH_SECONDS": seen_refresh_seconds,
+        # The stored row outlives the idle limit by the stamp's possible lag, like the idle check.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes, seconds=seen_refresh_seconds),
         "SESSION_REFRESH_EACH_REQUEST": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -94,8 +98,6 @@ def load_settings(
         "TRUSTED_HOSTS": _host_list(reader.text("TRUSTED_HOSTS")),
         "LOG_LEVEL": (reader.text("LOG_LEVEL") or "INFO").upper(),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-        # The bearer-token JSON API authenticates every request itself; forms elsewhere need CSRF.
-        "CSRF_EXEMPT_BLUEPRINTS": ("api",),
     }
     settings.update({k: v for k, v in overrides.items() if k not in ENVIRONMENT_NAMES})
     if settings["SECRET_KEY"] is None and not production:

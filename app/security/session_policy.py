@@ -8,15 +8,19 @@ from flask import Flask, current_app, flash, g, session
 USER_KEY = "user_id"
 CREATED_KEY = "_created_at"
 SEEN_KEY = "_last_seen_at"
-# The stored session (and its cookie) is rewritten only when it changes; refreshing the idle stamp
-# at most this often bounds that to one write a minute per session, and makes the idle timeout
-# end up to this many seconds early, never late.
+# The stored session (and its cookie) is rewritten only when it changes, so the idle stamp is
+# refreshed at most every SESSION_SEEN_REFRESH_SECONDS (a tenth of the idle limit, at most a
+# minute): one write a minute per active session. The stamp may therefore lag the last request by
+# that much, and the idle check allows for it: a session ends up to that many seconds late, never
+# while its user is active.
 SEEN_REFRESH_SECONDS = 60
+# The time source, replaceable by tests (an injected clock instead of sleeps).
+clock = time.time
 
 
 def start_authenticated_session(user_id: int) -> None:
     """Mark the (freshly regenerated) session as belonging to `user_id`."""
-    now = int(time.time())
+    now = int(clock())
     session[USER_KEY] = user_id
     session[CREATED_KEY] = now
     session[SEEN_KEY] = now
@@ -27,20 +31,21 @@ def start_authenticated_session(user_id: int) -> None:
 def enforce_session_timeouts() -> None:
     """before_request hook: end sessions idle too long or older than the absolute limit."""
     g.current_user_id = None
-    now = int(time.time())
+    now = int(clock())
     user_id = session.get(USER_KEY)
     if user_id is None:
         _keep_anonymous_session_alive(now)
         return
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    refresh = current_app.config["SESSION_SEEN_REFRESH_SECONDS"]
     absolute_limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
     created = int(session.get(CREATED_KEY) or 0)
     seen = int(session.get(SEEN_KEY) or 0)
-    if now - seen > idle_limit or now - created > absolute_limit:
+    if now - seen > idle_limit + refresh or now - created > absolute_limit:
         session.clear()
         flash("Your session has expired. Please log in again.", "info")
         return
-    if now - seen >= SEEN_REFRESH_SECONDS:
+    if now - seen >= refresh:
         session[SEEN_KEY] = now
     g.current_user_id = user_id
 

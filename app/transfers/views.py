@@ -77,7 +77,7 @@ def submit():
     token = request.form.get("form_token", "")
     try:
         raw_items = json.loads(request.form.get("items") or "null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser allows
         raw_items = None
     items = transfers.items_from_document(raw_items)
     options = None

@@ -88,6 +88,7 @@ def test_a_good_token_validates_and_keys_are_cached(validator, auth):
         (lambda: _token(_claims(iat=int(time.time()) + 3600, exp=int(time.time()) + 7200)), "issued_at"),
         (lambda: _token(_claims(nonce="nonce-of-an-earlier-login")), "nonce"),  # replayed id_token
         (lambda: _token(_claims(nonce=None)), "nonce"),
+        (lambda: _token(_claims(nonce="nönce-of-this-login")), "nonce"),  # non-ASCII: was a TypeError (500)
         (lambda: _token(_claims(exp=None)), "invalid"),
         (lambda: jwt.encode(_claims(), "a-shared-secret-that-is-long-enough-for-hs256", algorithm="HS256", headers={"kid": "k1"}), "algorithm"),
         (lambda: jwt.encode(_claims(), None, algorithm="none"), "algorithm"),

@@ -59,7 +59,7 @@ def test_the_idle_timeout_still_ends_a_session_that_was_not_rewritten(portal_app
     client.get("/no-such-page")
     # The last stored activity is now older than the idle limit (no request rewrote it since).
     with client.session_transaction() as session:
-        session[SEEN_KEY] = int(time.time()) - idle_limit - 1
+        session[SEEN_KEY] = int(time.time()) - idle_limit - portal_app.config["SESSION_SEEN_REFRESH_SECONDS"] - 1
     page = client.get("/")
     assert b"session has expired" in page.data
     with client.session_transaction() as session:

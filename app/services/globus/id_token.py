@@ -107,7 +107,8 @@ class IdTokenValidator:
     @staticmethod
     def _check_nonce(claims: dict[str, Any], nonce: str) -> None:
         received = claims.get("nonce")
-        if not isinstance(received, str) or not hmac.compare_digest(received, nonce):
+        # Bytes, because compare_digest refuses str with non-ASCII characters.
+        if not isinstance(received, str) or not hmac.compare_digest(received.encode(), nonce.encode()):
             raise IdTokenInvalid("nonce", "the id_token's nonce does not match this login")
 
     def _discovery_doc(self) -> dict[str, Any]:
