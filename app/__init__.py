@@ -40,6 +40,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
     init_database(app)
+    if app.config["GATEWAY_ENV"] == "production" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.logger.warning(
+            "PRODUCTION ON SQLITE: one file on one host, writes serialised; set DATABASE_URL to "
+            "PostgreSQL (postgresql+psycopg://...) before serving real users."
+        )
     migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
     init_keyring(app)
     init_sessions(app)

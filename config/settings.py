@@ -15,6 +15,8 @@ from typing import Any, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "test", "production")
 SESSION_BACKENDS = ("sqlalchemy", "redis")
+MIN_SECRET_BYTES = 32
+MIN_SECRET_DISTINCT_CHARACTERS = 10
 
 # The variables this module reads; an override with one of these names is treated as if it had
 # been set in the environment, so derived values (cookie names, database URI...) follow it.
@@ -130,8 +132,24 @@ def _require_production_settings(settings: Mapping[str, Any]) -> None:
             "GATEWAY_ENV=production refuses to start without: " + ", ".join(missing)
             + ". Set them in the environment (see config/example.env)."
         )
-    if len(str(settings["SECRET_KEY"])) < 32:
-        raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+    secret = str(settings["SECRET_KEY"])
+    # 32 bytes is what `secrets.token_hex(32)` gives; a key of few distinct characters ("aaaa…",
+    # "abab…", a placeholder) is long without being random.
+    if len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_BYTES} random bytes in production; generate one with "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+    if not settings.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "GATEWAY_ENV=production refuses to start without TRUSTED_HOSTS (the host names this "
+            "portal answers to; login builds its redirect URI from the Host header)."
+        )
+    if settings.get("GATEWAY_EMULATOR_MANIFEST"):
+        raise ConfigError(
+            "GATEWAY_ENV=production refuses to start with GATEWAY_EMULATOR_MANIFEST set: production talks "
+            "to real Globus; unset it (the emulator is for the demo and the tests)."
+        )
 
 
 def _instance_secret(instance_dir: Path, testing: bool) -> str:

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from flask import Flask, current_app
 
 from app.security.token_cipher import KeyringError, TokenKeyring, generate_key_line
-from config.settings import ensure_secret_file
+from config.settings import ConfigError, ensure_secret_file
 
 DEMO_KEY_FILE_NAME = "token-encryption-keys"
 
@@ -39,7 +39,11 @@ def demo_key_file(config: Mapping[str, Any]) -> Path:
 
 def init_keyring(app: Flask) -> None:
     """Load the keyring once at startup so a bad key fails the start, not the first login."""
-    app.extensions["token_keyring"] = load_keyring(app.config)
+    try:
+        app.extensions["token_keyring"] = load_keyring(app.config)
+    except KeyringError as exc:
+        # A start-up refusal like any other configuration problem: one line, no traceback.
+        raise ConfigError(f"The token encryption keys cannot be used: {exc}") from None
 
 
 def current_keyring() -> TokenKeyring:

@@ -70,6 +70,8 @@ class TokenKeyring:
             return cls.from_spec(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise KeyringError(f"token encryption key file {path} does not exist") from None
+        except (PermissionError, IsADirectoryError, UnicodeDecodeError) as exc:
+            raise KeyringError(f"token encryption key file {path} cannot be read: {exc}") from None
 
     def encrypt(self, plaintext: str, *, binding: str) -> str:
         """Encrypt under the primary key, bound to `binding` (see token_binding)."""

@@ -10,7 +10,8 @@ from config.settings import ConfigError, load_settings
 
 PRODUCTION = {
     "GATEWAY_ENV": "production",
-    "SECRET_KEY": "s" * 40,
+    "SECRET_KEY": "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c2e",
+    "TRUSTED_HOSTS": "gateway.example.org",
     "TOKEN_ENCRYPTION_KEYS": generate_key_line("prod"),
     "GLOBUS_CLIENT_ID": "client",
     "GLOBUS_CLIENT_SECRET": "secret",
@@ -49,9 +50,24 @@ def test_production_refuses_to_start_without_required_settings(tmp_path, missing
         load_settings(env)
 
 
-def test_production_refuses_a_short_secret(tmp_path):
-    with pytest.raises(ConfigError, match="at least 32"):
-        load_settings({**PRODUCTION, "SECRET_KEY": "short", "GATEWAY_INSTANCE_DIR": str(tmp_path)})
+@pytest.mark.parametrize("secret", ["short", "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c2", "s" * 40, "ab" * 32, "changeme" * 5])
+def test_production_refuses_a_short_or_repetitive_secret(tmp_path, secret):
+    with pytest.raises(ConfigError, match="at least 32 random bytes"):
+        load_settings({**PRODUCTION, "SECRET_KEY": secret, "GATEWAY_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_production_refuses_to_start_without_trusted_hosts(tmp_path):
+    env = {**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path)}
+    del env["TRUSTED_HOSTS"]
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        load_settings(env)
+
+
+def test_production_refuses_to_start_with_an_emulator_manifest(tmp_path):
+    manifest = tmp_path / "emulator.json"
+    manifest.write_text(json.dumps({"services": {}}))
+    with pytest.raises(ConfigError, match="GATEWAY_EMULATOR_MANIFEST"):
+        load_settings({**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path), "GATEWAY_EMULATOR_MANIFEST": str(manifest)})
 
 
 def test_emulator_manifest_fills_client_and_service_urls(tmp_path):
@@ -101,3 +117,26 @@ def test_overrides_use_environment_names(tmp_path):
                              {"GATEWAY_ENV": "test", "GLOBUS_HTTP_TIMEOUT": 3, "MAX_CONTENT_LENGTH": 10})
     assert settings["TESTING"] is True and settings["GLOBUS_HTTP_TIMEOUT"] == 3.0
     assert settings["MAX_CONTENT_LENGTH"] == 10
+
+
+def test_production_refuses_an_unreadable_key_file_in_one_line(tmp_path):
+    from app import create_app
+
+    key_file = tmp_path / "keys"
+    key_file.write_text(generate_key_line("k1") + "\n")
+    key_file.chmod(0o600)
+    env = {**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path / "instance")}
+    del env["TOKEN_ENCRYPTION_KEYS"]
+    for path in (tmp_path / "missing", tmp_path):  # absent, and a folder instead of a file
+        with pytest.raises(ConfigError, match="token encryption keys cannot be used"):
+            create_app({**env, "TOKEN_ENCRYPTION_KEY_FILE": str(path)})
+    with pytest.raises(ConfigError, match="cannot be used"):
+        create_app({**env, "TOKEN_ENCRYPTION_KEYS": "not a key line"})
+
+
+def test_production_on_sqlite_warns_loudly(tmp_path, caplog):
+    from app import create_app
+
+    with caplog.at_level("WARNING"):
+        create_app({**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path)})
+    assert "PRODUCTION ON SQLITE" in caplog.text

@@ -96,7 +96,8 @@ def test_session_cookie_flags(app):
 
 def test_production_cookie_is_host_prefixed_and_secure_and_hsts_is_sent(tmp_path):
     app = build_migrated_app(portal_overrides(
-        tmp_path / "instance", GATEWAY_ENV="production", SECRET_KEY="p" * 40, PREFERRED_URL_SCHEME="https",
+        tmp_path / "instance", GATEWAY_ENV="production", SECRET_KEY="9d41c7e2b8a05f36e1d94c2a7b3f08e5",
+        PREFERRED_URL_SCHEME="https", TRUSTED_HOSTS="gateway.example.org",
     ))
     app.register_blueprint(hygiene_bp)
     client = app.test_client()
