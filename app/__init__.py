@@ -33,7 +33,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(settings)
     # The default SQLite database, the demo key file and the session secret live here.
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Created owner-only (0700): it holds the database, key files and secrets of a development setup.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]

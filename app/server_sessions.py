@@ -6,6 +6,8 @@ Alembic like every other table, so the SQL interface below reuses flask-session'
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -37,11 +39,31 @@ class WritesOnlyWhenChanged:
         return session.modified
 
 
-class RedisSessionWhenChanged(WritesOnlyWhenChanged, RedisSessionInterface):
+class StoresKeyedHashOfId:
+    """Mixin: the store is keyed by HMAC-SHA256(key, session id), never by the id itself.
+
+    Anyone who can read the sessions table or Redis sees only hashes, which cannot be turned back
+    into a cookie that the portal accepts. The key is derived from SECRET_KEY (rotating it ends
+    every session, as it should).
+    """
+
+    key_prefix: str
+    _id_key: bytes
+
+    def bind_id_key(self, secret_key: str) -> None:
+        """Derive the hashing key from the app's secret (a separate purpose, so a separate key)."""
+        self._id_key = hmac.new(secret_key.encode(), b"gateway session id at rest", hashlib.sha256).digest()
+
+    def _get_store_id(self, sid: str) -> str:
+        digest = hmac.new(self._id_key, sid.encode(), hashlib.sha256).hexdigest()
+        return self.key_prefix + digest
+
+
+class RedisSessionWhenChanged(StoresKeyedHashOfId, WritesOnlyWhenChanged, RedisSessionInterface):
     """flask-session's Redis backend, written only when the session changed."""
 
 
-class SqlSessionInterface(WritesOnlyWhenChanged, ServerSideSessionInterface):
+class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSideSessionInterface):
     """Stores sessions in the migrated `sessions` table through the app's SQLAlchemy engine."""
 
     session_class = ServerSideSession
@@ -118,6 +140,7 @@ def init_sessions(app: Flask) -> None:
         )
     else:
         app.session_interface = SqlSessionInterface(app)
+    app.session_interface.bind_id_key(app.config["SECRET_KEY"])
 
 
 def regenerate_session_id(app: Flask, session: ServerSideSession) -> None:

@@ -161,7 +161,7 @@ def _instance_secret(instance_dir: Path, testing: bool) -> str:
 
 def ensure_secret_file(path: Path, make_value) -> str:
     """Return the contents of a private file, creating it (mode 0600) with make_value() if absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

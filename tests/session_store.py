@@ -19,7 +19,8 @@ def _is_redis(app) -> bool:
 
 
 def _key(app, sid: str) -> str:
-    return app.session_interface.key_prefix + sid
+    # The store is keyed by a keyed hash of the cookie's id (app/server_sessions.py).
+    return app.session_interface._get_store_id(sid)
 
 
 def read_stored(app, sid: str) -> tuple[bytes, float]:
