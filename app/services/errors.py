@@ -72,6 +72,20 @@ class RemoteUnavailable(DomainError):
         super().__init__(message or f"{self.service_name} is not responding right now.")
 
 
+class CollectionUnavailable(RemoteUnavailable):
+    """Transfer is up, but a collection's storage server is offline or does not answer it."""
+
+    code = "collection_unavailable"
+
+    def __init__(self, service: str, message: str | None = None, collection_name: str | None = None):
+        self.collection_name = collection_name
+        super().__init__(service, message or "The collection's server is not answering right now.")
+
+    def naming(self, collection_name: str) -> CollectionUnavailable:
+        """The same error, naming the collection (its display name is known to the caller, not to Transfer)."""
+        return CollectionUnavailable(self.service, self.message, collection_name)
+
+
 class InvalidRequest(DomainError):
     """The request (or what the user typed) was refused as invalid; `field` names the input."""
 
@@ -80,6 +94,20 @@ class InvalidRequest(DomainError):
 
     def __init__(self, message: str, field: str | None = None):
         self.field = field
+        super().__init__(message)
+
+
+class StorageRefused(InvalidRequest):
+    """A collection's storage refused the operation (a name already taken, a file where a folder was expected).
+
+    The user can fix these on the page they are on, so they are 4xx (409, 400 or 404), never an outage.
+    """
+
+    code = "storage_refused"
+
+    def __init__(self, message: str, reason: str, status_code: int = 409):
+        self.reason = reason
+        self.status_code = status_code
         super().__init__(message)
 
 

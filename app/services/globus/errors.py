@@ -12,11 +12,13 @@ import globus_sdk
 from globus_sdk.gare import to_gare
 
 from app.services.errors import (
+    CollectionUnavailable,
     InvalidRequest,
     ReauthenticationRequired,
     RemoteNotFound,
     RemotePermissionDenied,
     RemoteUnavailable,
+    StorageRefused,
 )
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,15 @@ log = logging.getLogger(__name__)
 # Auth errors meaning "the stored grant is no longer good": the user has to log in again.
 _DEAD_GRANT_CODES = {"invalid_grant", "invalid_token", "AuthenticationFailed", "TokenExpired"}
 _UNAVAILABLE_STATUSES = {429, 500, 502, 503, 504}
+# Transfer answers 502 `ExternalError.<Operation>.<Reason>` when the collection's storage refused
+# (mkdir onto an existing name, ls of a file, a storage permission error): the storage answering, so
+# the user's to fix. Only the reasons below mean the collection itself cannot be reached.
+_COLLECTION_DOWN_REASONS = {"GCDisconnected", "ConnectFailed"}
+# A collection (or a guest collection's host) made unavailable answers 503 EndpointError.
+_COLLECTION_DOWN_CODES = {"EndpointError"}
+# Unknown reasons are 409: the storage's state conflicts with the request.
+_STORAGE_REFUSAL_STATUS = {"NotDirectory": 400, "NameTooLong": 400}
+_STORAGE_PERMISSION_REASONS = {"PermissionDenied", "LoginFailed"}
 
 
 class globus_errors(ContextDecorator):  # noqa: N801 - reads as a verb phrase at call sites
@@ -71,6 +82,9 @@ def _translate_api_error(err: globus_sdk.GlobusAPIError, service: str) -> Except
     if status == 401 or (isinstance(err, globus_sdk.AuthAPIError) and err.code in _DEAD_GRANT_CODES):
         # An access token Globus no longer accepts, or a refresh token that was revoked.
         return ReauthenticationRequired(message="Your Globus login has expired. Please log in again.")
+    code = err.code if isinstance(err.code, str) else ""
+    if service == "transfer" and (code.startswith("ExternalError.") or code in _COLLECTION_DOWN_CODES):
+        return _collection_error(code, message, service)
     if status in _UNAVAILABLE_STATUSES:
         log.warning("%s answered %s (%s)", service, status, err.code)
         return RemoteUnavailable(service)
@@ -82,6 +96,20 @@ def _translate_api_error(err: globus_sdk.GlobusAPIError, service: str) -> Except
         return InvalidRequest(message or "Globus refused the request as invalid.")
     log.warning("%s answered unexpected status %s (%s)", service, status, err.code)
     return RemoteUnavailable(service)
+
+
+def _collection_error(code: str, message: str | None, service: str) -> Exception:
+    """A collection's own answer relayed by Transfer: unreachable (503), or a refusal the user can fix (4xx)."""
+    reason = code.rsplit(".", 1)[-1]
+    if code in _COLLECTION_DOWN_CODES or reason in _COLLECTION_DOWN_REASONS:
+        log.warning("%s reports a collection unreachable (%s)", service, code)
+        return CollectionUnavailable(service, message)
+    if reason in _STORAGE_PERMISSION_REASONS:
+        return RemotePermissionDenied(message or "The collection's storage refused access.")
+    # Anything else (Exists, NotEmpty, NoSpace, reasons we do not know) is the storage's answer to
+    # this request: shown to the user as a conflict, not reported as Transfer being down.
+    return StorageRefused(message or "The collection's storage refused the operation.", reason,
+                          _STORAGE_REFUSAL_STATUS.get(reason, 409))
 
 
 def _message(err: globus_sdk.GlobusAPIError) -> str | None:
