@@ -15,6 +15,7 @@ from app.auth.access import current_user_id
 from app.security.redirects import safe_next_path, same_site_referrer
 from app.services import consent
 from app.services.errors import (
+    CollectionUnavailable,
     DomainError,
     InvalidRequest,
     LoginCancelled,
@@ -68,9 +69,10 @@ def handle_reauthentication(error: ReauthenticationRequired):
 
 
 def handle_unavailable(error: RemoteUnavailable):
-    """503: say which service is down and offer to retry."""
+    """503: say which service (or which collection) is down and offer to retry."""
     if wants_json():
-        response, status = _json_error(error, service=error.service)
+        extra = {"collection": error.collection_name} if isinstance(error, CollectionUnavailable) else {}
+        response, status = _json_error(error, service=error.service, **extra)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response, status
     if request.endpoint == "auth.callback":
@@ -79,7 +81,8 @@ def handle_unavailable(error: RemoteUnavailable):
         retry_url = safe_next_path(request.full_path.rstrip("?")) or url_for("dashboard.index")
     else:
         retry_url = _same_site_referrer() or url_for("dashboard.index")
-    response = _page("errors/unavailable.html", 503, error=error, retry_url=retry_url)
+    template = "errors/collection_unavailable.html" if isinstance(error, CollectionUnavailable) else "errors/unavailable.html"
+    response = _page(template, 503, error=error, retry_url=retry_url)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -97,7 +100,8 @@ def handle_domain_error(error: DomainError):
     if wants_json():
         extra = {"field": error.field} if isinstance(error, InvalidRequest) and error.field else {}
         return _json_error(error, **extra)
-    titles = {403: "Permission denied", 404: "Not found", 400: "That request was not accepted"}
+    titles = {403: "Permission denied", 404: "Not found", 400: "That request was not accepted",
+              409: "That could not be done"}
     return _page("errors/error.html", error.status_code,
                  title=titles.get(error.status_code, "Something went wrong"), message=error.message)
 

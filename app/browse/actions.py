@@ -10,7 +10,8 @@ from app.services import collections, files, paths, transfers
 from app.services.errors import InvalidRequest, RemotePermissionDenied
 from app.services.submissions import new_form_token
 
-# Refusals a user can fix on the same page (a bad name, an existing name, no write access).
+# Refusals a user can fix on the same page (a bad name, an existing name, no write access);
+# each keeps its own status (400, 403, 409) so the page says what kind of refusal it is.
 FIXABLE = (InvalidRequest, RemotePermissionDenied)
 
 
@@ -27,7 +28,7 @@ def make_folder(collection_id: str):
     try:
         created = files.make_folder(current_user_id(), collection_id, parent, name)
     except FIXABLE as err:
-        return render_folder(collection_id, status=400, form_errors={"mkdir": err.message},
+        return render_folder(collection_id, status=err.status_code, form_errors={"mkdir": err.message},
                              form_values={"mkdir": name}, source={"path": parent})
     flash(f"Folder “{paths.base_name(created)}” created.", "success")
     return redirect(_folder_url(collection_id, parent))
@@ -58,7 +59,7 @@ def rename(collection_id: str):
         collection = collections.get_collection(user_id, collection_id)
         body = render_template("browse/rename.html", collection=collection, folder=folder, old_name=old_name,
                                new_name=new_name, error=err.message)
-        return make_response(body, 400)
+        return make_response(body, err.status_code)
     flash(f"Renamed “{old_name}” to “{new_name}”.", "success")
     return redirect(_folder_url(collection_id, paths.normalize_directory(folder)))
 
@@ -76,8 +77,8 @@ def confirm_delete(collection_id: str):
     chosen_files, chosen_dirs = _selection()
     try:
         plan = files.plan_deletion(user_id, collection_id, folder, chosen_files, chosen_dirs)
-    except InvalidRequest as err:
-        return render_folder(collection_id, status=400, form_errors={"selection": err.message},
+    except FIXABLE as err:
+        return render_folder(collection_id, status=err.status_code, form_errors={"selection": err.message},
                              source={"path": folder})
     collection = collections.get_collection(user_id, collection_id)
     return render_template("browse/delete_confirm.html", collection=collection, plan=plan,

@@ -10,7 +10,11 @@ from app.auth.access import current_user_id, login_required
 from app.browse import bp
 from app.browse.panes import load_panes, pane_links, query_url, state_args, url_builder
 from app.services import collections, files
-from app.services.errors import InvalidRequest
+from app.services.errors import (
+    CollectionUnavailable,
+    InvalidRequest,
+    RemotePermissionDenied,
+)
 
 
 def listing_args(page: files.FolderPage, **changes: Any) -> dict[str, Any]:
@@ -61,9 +65,13 @@ def render_folder(collection_id: str, *, status: int = 200, form_errors: dict[st
         options = files.parse_listing_options(source)
         page = files.list_folder(user_id, collection.id, raw_path, options)
         links = folder_links(collection.id, page)
-    except InvalidRequest as err:
-        # A typed path or a hand-edited URL: say what is wrong, keep what was typed.
-        path_error, status = err.message, 400
+    except (InvalidRequest, RemotePermissionDenied) as err:
+        # A typed path, a hand-edited URL, a file where a folder was expected, or a folder the storage
+        # will not open: say what is wrong beside the path box, keep what was typed.
+        path_error, status = err.message, err.status_code
+    except CollectionUnavailable as err:
+        # Transfer cannot name the collection in its answer; this page knows it.
+        raise err.naming(collection.display_name) from err
     body = render_template(
         "browse/folder.html",
         collection=collection,

@@ -148,7 +148,7 @@ def test_rename_cannot_move_out_of_the_folder(live_portal, alice):
 
 def test_read_only_collection_refuses_mkdir_inline(live_portal, alice):
     response = _mkdir(live_portal, alice, PUBLIC, "/", "should-not-exist")
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert 'id="mkdir-error"' in response.text
 
 
@@ -158,7 +158,7 @@ def test_unavailable_collection_shows_the_503_page(live_portal, alice):
     try:
         page = alice.get(live_portal.url(f"/browse/{PUBLIC}"), timeout=60)
         assert page.status_code == 503
-        assert "Globus Transfer is not responding" in page.text
+        assert "Public Reference Datasets is not reachable" in page.text
         assert "Try again" in page.text and "Traceback" not in page.text
         panes = alice.get(live_portal.url("/browse/"), params={"left": PUBLIC, "right": CRYOEM_SHARED}, timeout=60)
         assert panes.status_code == 200, "in two panes the failing side is reported inline"
