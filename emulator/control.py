@@ -5,14 +5,15 @@ part of any Globus API, and nothing here is reachable without the control passwo
 """
 from __future__ import annotations
 
-import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 
+from emulator.auth.credentials import same_secret
 from emulator.db import db_session, write_lock
 from emulator.errors import GlobusError, bad_request
+from emulator.http_auth import basic_credentials
 
 bp = Blueprint("control", __name__)
 
@@ -31,13 +32,13 @@ _SETTING_PARSERS = {
 def _require_control_credentials():
     if request.endpoint == "control.health":
         return None
-    auth = request.authorization
+    credentials = basic_credentials()
     username = current_app.config.get("EMULATOR_CONTROL_USERNAME")
     password = current_app.config.get("EMULATOR_CONTROL_PASSWORD")
     ok = (
-        auth is not None and auth.type == "basic" and password is not None
-        and hmac.compare_digest(auth.username or "", username or "")
-        and hmac.compare_digest(auth.password or "", password)
+        credentials is not None and password is not None
+        and same_secret(credentials[0], username or "")
+        and same_secret(credentials[1], password)
     )
     if not ok:
         response = jsonify({"code": "AuthenticationFailed", "message": "Control API credentials required.",

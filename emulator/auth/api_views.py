@@ -15,6 +15,7 @@ from emulator.auth.providers import IDENTITY_PROVIDERS
 from emulator.auth.scope_catalog import AUTH_RS, OPENID
 from emulator.auth.tokens import bearer_from_request, lookup_token
 from emulator.db import db_session
+from emulator.http_auth import sent_basic
 
 MAX_LOOKUP = 100
 
@@ -34,7 +35,7 @@ def _auth_token() -> Token:
 
 def _require_caller() -> None:
     """The Auth API accepts a user's auth.globus.org token or a client's own credentials."""
-    if request.authorization is not None and request.authorization.type == "basic":
+    if sent_basic():
         authenticate_client(db_session())
     else:
         _auth_token()

@@ -6,7 +6,6 @@ token), so two tabs signing in at once do not trample each other. Nothing here i
 """
 from __future__ import annotations
 
-import hmac
 import json
 import re
 import secrets
@@ -19,6 +18,7 @@ from flask import current_app, session as browser
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from emulator.auth.credentials import same_secret
 from emulator.auth.models import AuthorizationCode, Client, Consent, Identity, PendingAuthorization
 from emulator.auth.scope_parser import ScopeNode, parse_scopes
 from emulator.auth.tokens import hash_token
@@ -75,7 +75,7 @@ def csrf_token() -> str:
 def csrf_ok(submitted: str | None) -> bool:
     """True when a form carried this session's CSRF token."""
     expected = browser.get("csrf")
-    return bool(expected and submitted and hmac.compare_digest(expected, submitted))
+    return bool(expected and submitted and same_secret(submitted, expected))
 
 
 def _browser_id() -> str:

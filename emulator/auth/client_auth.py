@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 from emulator.auth.credentials import check_client_secret
 from emulator.auth.errors import invalid_client
 from emulator.auth.models import Client
+from emulator.http_auth import basic_credentials
 
 
 def client_credentials_from_request() -> tuple[str | None, str | None]:
     """Client id and secret from HTTP Basic, or else from the form body (both are allowed)."""
-    auth = request.authorization
-    if auth is not None and auth.type == "basic":
-        return auth.username, auth.password
+    credentials = basic_credentials()
+    if credentials is not None:
+        return credentials
     return request.form.get("client_id"), request.form.get("client_secret")
 
 

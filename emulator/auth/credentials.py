@@ -38,3 +38,12 @@ def hash_client_secret(secret: str) -> str:
 def check_client_secret(secret: str, stored: str) -> bool:
     """True when `secret` matches a hash made by `hash_client_secret`."""
     return hmac.compare_digest(hash_client_secret(secret), stored)
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time equality of two strings from the outside world (passwords, CSRF tokens).
+
+    hmac.compare_digest raises TypeError for str holding non-ASCII characters, so compare UTF-8 bytes:
+    hostile input is then simply a mismatch.
+    """
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
