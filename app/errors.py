@@ -12,6 +12,7 @@ from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from app.auth.access import current_user_id
+from app.ops.request_context import current_request_id
 from app.security.redirects import safe_next_path, same_site_referrer
 from app.services import consent
 from app.services.errors import (
@@ -37,7 +38,7 @@ def wants_json() -> bool:
 
 
 def _json_error(error: DomainError, **extra):
-    body = {"error": error.code, "message": error.message, **extra}
+    body = {"error": error.code, "message": error.message, "request_id": current_request_id(), **extra}
     return jsonify(body), error.status_code
 
 
@@ -111,7 +112,8 @@ def handle_http_error(error: HTTPException):
     status = error.code or 500
     message = error.description if status < 500 else "Something went wrong on our side. Please try again."
     if wants_json():
-        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), status
+        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message,
+                        "request_id": current_request_id()}), status
     return _page("errors/error.html", status, title=error.name, message=message)
 
 
