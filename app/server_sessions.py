@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as OrmSession
 from app.extensions import db
 from app.models.server_session import ServerSession
 from app.models.timestamps import utcnow
+from app.security.session_policy import USER_KEY
 
 
 class WritesOnlyWhenChanged:
@@ -60,7 +61,34 @@ class StoresKeyedHashOfId:
 
 
 class RedisSessionWhenChanged(StoresKeyedHashOfId, WritesOnlyWhenChanged, RedisSessionInterface):
-    """flask-session's Redis backend, written only when the session changed."""
+    """flask-session's Redis backend, written only when the session changed.
+
+    Each logged-in session's store id is also kept in a per-user set, so that "log out of all my
+    sessions" can find them; the set lives as long as its newest session.
+    """
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
+        super()._upsert_session(session_lifetime, session, store_id)
+        user_id = session.get(USER_KEY)
+        if user_id is not None:
+            index = self._user_index(user_id)
+            with self.client.pipeline() as pipe:
+                pipe.sadd(index, store_id)
+                pipe.expire(index, session_lifetime)
+                pipe.execute()
+
+    def end_user_sessions(self, user_id: int) -> int:
+        """Delete every stored session of the user; returns how many there were."""
+        index = self._user_index(user_id)
+        store_ids = list(self.client.smembers(index))
+        if store_ids:
+            self.client.delete(*store_ids)
+        self.client.delete(index)
+        return len(store_ids)
+
+    def _user_index(self, user_id: int) -> str:
+        # Store ids are the prefix plus a hex digest, so "user:" keys never collide with them.
+        return f"{self.key_prefix}user:{int(user_id)}"
 
 
 class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSideSessionInterface):
@@ -103,21 +131,28 @@ class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSide
     ) -> None:
         expiry: datetime = utcnow() + session_lifetime
         data = self.serializer.encode(session)
+        user_id = session.get(USER_KEY)
         try:
-            self._write(store_id, data, expiry)
+            self._write(store_id, data, expiry, user_id)
         except IntegrityError:
             # Two first requests of one new session raced to insert; the row exists now.
-            self._write(store_id, data, expiry)
+            self._write(store_id, data, expiry, user_id)
 
     @staticmethod
-    def _write(store_id: str, data: bytes, expiry: datetime) -> None:
+    def _write(store_id: str, data: bytes, expiry: datetime, user_id: int | None) -> None:
         with OrmSession(db.engine) as orm, orm.begin():
             row = orm.scalar(select(ServerSession).where(ServerSession.session_id == store_id))
             if row is None:
-                orm.add(ServerSession(session_id=store_id, data=data, expiry=expiry))
+                orm.add(ServerSession(session_id=store_id, data=data, expiry=expiry, user_id=user_id))
             else:
                 row.data = data
                 row.expiry = expiry
+                row.user_id = user_id
+
+    def end_user_sessions(self, user_id: int) -> int:
+        """Delete every stored session of the user; returns how many there were."""
+        with OrmSession(db.engine) as orm, orm.begin():
+            return orm.execute(delete(ServerSession).where(ServerSession.user_id == user_id)).rowcount
 
     def _delete_expired_sessions(self) -> None:
         with OrmSession(db.engine) as orm, orm.begin():
@@ -141,6 +176,11 @@ def init_sessions(app: Flask) -> None:
     else:
         app.session_interface = SqlSessionInterface(app)
     app.session_interface.bind_id_key(app.config["SECRET_KEY"])
+
+
+def end_user_sessions(app: Flask, user_id: int) -> int:
+    """End every server-side session of a user, in whichever backend holds them."""
+    return app.session_interface.end_user_sessions(user_id)
 
 
 def regenerate_session_id(app: Flask, session: ServerSideSession) -> None:

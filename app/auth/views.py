@@ -50,12 +50,12 @@ def resume():
 
 @bp.post("/logout")
 def logout():
-    """Revoke and delete the user's tokens, end the session, then log out of Globus Auth too."""
+    """Revoke and delete the user's tokens, end the session (or all of them), then log out of Globus Auth too."""
     user_id = current_user_id()
     session.clear()
     if user_id is None:
         return redirect(url_for("auth.logged_out"))
-    auth_service.logout(user_id)
+    auth_service.logout(user_id, everywhere=request.form.get("everywhere") == "1")
     return redirect(
         auth_service.logout_redirect_url(
             return_to=url_for("auth.logged_out", _external=True), site_name=SITE_NAME

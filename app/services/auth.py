@@ -16,7 +16,7 @@ from flask import current_app
 from app.security.csrf import rotate_csrf_token
 from app.security.redirects import safe_next_path
 from app.security.session_policy import start_authenticated_session
-from app.server_sessions import regenerate_session_id
+from app.server_sessions import end_user_sessions, regenerate_session_id
 from app.services import consent, token_records, users
 from app.services.errors import LoginCancelled, LoginRefused, RemoteUnavailable
 from app.services.globus import auth_flow
@@ -100,7 +100,8 @@ def complete_login(session: MutableMapping, args: Mapping[str, str], *, redirect
     userinfo = _userinfo(grant)
     user_id = users.upsert_user_from_login(grant.claims, userinfo)
     _store_grant(user_id, grant, flow["scopes"])
-    # A good moment to finish revocations an earlier logout could not complete.
+    # Revokes what this login replaced (another browser's or an earlier login's grant), and
+    # finishes revocations an earlier logout could not complete.
     retry_pending_revocations(user_id=user_id, limit=20)
 
     stash = consent.stash_owned_by(session, user_id)
@@ -118,8 +119,14 @@ def complete_login(session: MutableMapping, args: Mapping[str, str], *, redirect
     return LoginResult(user_id=user_id, next_path=flow["next"], has_stashed_form=bool(stash))
 
 
-def logout(user_id: int) -> None:
-    """Revoke and delete every token of the user (failed revocations stay queued)."""
+def logout(user_id: int, *, everywhere: bool = False) -> None:
+    """Revoke and delete every token of the user (failed revocations stay queued).
+
+    `everywhere` also ends every other server-side session of the user (other browsers, devices).
+    """
+    if everywhere:
+        ended = end_user_sessions(current_app, user_id)
+        log.info("user %s logged out of all %d session(s)", user_id, ended)
     report = discard_user_tokens(user_id)
     if report.pending:
         log.warning("logout of user %s left %d revocation(s) pending", user_id, report.pending)
@@ -165,5 +172,6 @@ def _store_grant(user_id: int, grant: auth_flow.TokenGrant, requested: list[str]
             refresh_token=data.get("refresh_token"),
             token_type=data.get("token_type"),
             requested_scopes=requested_by_rs.get(resource_server, ""),
+            revoke_replaced=True,
         )
 

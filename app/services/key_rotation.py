@@ -10,8 +10,7 @@ from app.extensions import db
 from app.models.token import PendingRevocation, StoredToken
 from app.security.keyring_config import current_keyring
 from app.security.token_cipher import TokenDecryptionError, key_id_of, token_binding
-from app.services.revocations import pending_binding
-from app.services.token_records import ACCESS, REFRESH
+from app.services.token_records import ACCESS, REFRESH, pending_binding
 
 BATCH_SIZE = 200
 

@@ -32,29 +32,14 @@ class RevocationReport:
     pending: int
 
 
-def pending_binding(user_id: int, resource_server: str, token_kind: str) -> str:
-    """Associated data of a pending revocation (distinct from the live token's binding)."""
-    return f"{user_id}|{resource_server}|pending-{token_kind}"
-
-
 def discard_user_tokens(user_id: int, *, for_worker: bool = False) -> RevocationReport:
     """Move every stored token of a user to pending revocation, delete the rows, then revoke."""
     records = token_records.read_tokens(user_id, skip_undecryptable=True)
-    keyring = current_keyring()
     with OrmSession(db.engine) as orm, orm.begin():
         for record in records.values():
-            for kind, token in (("refresh_token", record.refresh_token), ("access_token", record.access_token)):
+            for kind, token in ((token_records.REFRESH, record.refresh_token), (token_records.ACCESS, record.access_token)):
                 if token:
-                    orm.add(
-                        PendingRevocation(
-                            user_id=user_id,
-                            resource_server=record.resource_server,
-                            token_kind=kind,
-                            token_enc=keyring.encrypt(
-                                token, binding=pending_binding(user_id, record.resource_server, kind)
-                            ),
-                        )
-                    )
+                    token_records.queue_revocation(orm, user_id, record.resource_server, kind, token)
         # Rows that did not decrypt are deleted too: they are useless, and must not linger.
         orm.execute(delete(StoredToken).where(StoredToken.user_id == user_id))
     return retry_pending_revocations(user_id=user_id, for_worker=for_worker)
@@ -74,7 +59,7 @@ def retry_pending_revocations(
         for row in pending:
             try:
                 token = keyring.decrypt(
-                    row.token_enc, binding=pending_binding(row.user_id, row.resource_server, row.token_kind)
+                    row.token_enc, binding=token_records.pending_binding(row.user_id, row.resource_server, row.token_kind)
                 )
             except TokenDecryptionError as exc:
                 _record_failure(orm, row, f"cannot decrypt: {exc}")

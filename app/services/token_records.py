@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.extensions import db
 from app.models.timestamps import utcnow
-from app.models.token import StoredToken
+from app.models.token import PendingRevocation, StoredToken
 from app.security.keyring_config import current_keyring
 from app.security.token_cipher import TokenDecryptionError, token_binding
 
@@ -26,6 +26,25 @@ log = logging.getLogger(__name__)
 ACCESS = "access_token"
 REFRESH = "refresh_token"
 WRITE_ATTEMPTS = 6
+
+
+def pending_binding(user_id: int, resource_server: str, token_kind: str) -> str:
+    """Associated data of a pending revocation (distinct from the live token's binding)."""
+    return f"{user_id}|{resource_server}|pending-{token_kind}"
+
+
+def queue_revocation(orm: OrmSession, user_id: int, resource_server: str, token_kind: str, token: str) -> None:
+    """Add a token to `pending_revocations` (encrypted) in the caller's transaction."""
+    orm.add(
+        PendingRevocation(
+            user_id=user_id,
+            resource_server=resource_server,
+            token_kind=token_kind,
+            token_enc=current_keyring().encrypt(
+                token, binding=pending_binding(user_id, resource_server, token_kind)
+            ),
+        )
+    )
 
 
 class TokenWriteConflict(RuntimeError):
@@ -124,12 +143,17 @@ def save_token(
     refresh_token: str | None,
     token_type: str | None = "Bearer",
     requested_scopes: str | None = None,
+    revoke_replaced: bool = False,
 ) -> int:
     """Insert or update a user's tokens for a resource server; returns the new row version.
 
     A missing refresh_token or requested_scopes keeps the stored one (refresh responses may omit
     them). The update only applies to the version it read; on a conflict it re-reads and retries,
     so concurrent refreshes by several processes never write over each other blindly.
+
+    With `revoke_replaced` (a new login), the tokens this write replaces are queued for upstream
+    revocation in the same transaction: otherwise an earlier login's grant would stay valid at
+    Globus Auth after logout, held by nobody.
     """
     keyring = current_keyring()
     for attempt in range(WRITE_ATTEMPTS):
@@ -137,10 +161,12 @@ def save_token(
             with OrmSession(db.engine) as orm, orm.begin():
                 row = orm.execute(
                     select(StoredToken.id, StoredToken.version, StoredToken.refresh_token_enc,
-                           StoredToken.requested_scopes)
+                           StoredToken.requested_scopes, StoredToken.access_token_enc)
                     .where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
                     .with_for_update()
                 ).first()
+                if row is not None and revoke_replaced:
+                    _queue_replaced(orm, user_id, resource_server, row, {ACCESS: access_token, REFRESH: refresh_token})
                 values = {
                     "scopes": scopes,
                     "expires_at": int(expires_at),
@@ -177,6 +203,21 @@ def save_token(
             log.info("token write for user %s/%s retried: %s", user_id, resource_server, type(exc).__name__)
         time.sleep(0.01 * (attempt + 1))
     raise TokenWriteConflict(f"could not store tokens for {resource_server} after {WRITE_ATTEMPTS} attempts")
+
+
+def _queue_replaced(orm: OrmSession, user_id: int, resource_server: str, row, new: dict[str, str | None]) -> None:
+    keyring = current_keyring()
+    for kind, ciphertext in ((REFRESH, row.refresh_token_enc), (ACCESS, row.access_token_enc)):
+        if not ciphertext:
+            continue
+        try:
+            old = keyring.decrypt(ciphertext, binding=token_binding(user_id, resource_server, kind))
+        except TokenDecryptionError as exc:
+            # Nothing can revoke what does not decrypt; the write replaces it either way.
+            log.warning("replaced %s of user %s/%s does not decrypt: %s", kind, user_id, resource_server, exc)
+            continue
+        if old != new[kind]:
+            queue_revocation(orm, user_id, resource_server, kind, old)
 
 
 def delete_tokens(user_id: int, resource_server: str | None = None) -> int:

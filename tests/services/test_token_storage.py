@@ -19,7 +19,6 @@ from app.security.token_cipher import TokenDecryptionError, TokenKeyring, genera
 from app.services import token_records
 from app.services.globus.token_store import SqlTokenStorage
 from app.services.key_rotation import rotate_to_primary_key
-from app.services.revocations import pending_binding
 from tests.portal_fixtures import external_database_url
 
 ACCESS = "AgAccessTokenForTests0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
@@ -121,7 +120,7 @@ def test_rotation_leaves_no_row_under_the_old_key(portal_app):
         keyring = current_keyring()
         db.session.add(PendingRevocation(
             user_id=alice, resource_server="auth.globus.org", token_kind="access_token",
-            token_enc=keyring.encrypt("AgPending", binding=pending_binding(alice, "auth.globus.org", "access_token"))))
+            token_enc=keyring.encrypt("AgPending", binding=token_records.pending_binding(alice, "auth.globus.org", "access_token"))))
         db.session.commit()
         old_kid = keyring.primary_kid
         portal_app.extensions["token_keyring"] = TokenKeyring(

@@ -1,0 +1,61 @@
+"""Earlier logins' grants do not outlive logout (issue #7 item 1), and "log out everywhere" ends every session."""
+from __future__ import annotations
+
+import globus_sdk
+
+from app.services import token_records
+from tests.portal_fixtures import csrf_from
+
+
+def _auth_client(live_portal) -> globus_sdk.ConfidentialAppAuthClient:
+    portal = live_portal.emulator.client("portal")
+    return globus_sdk.ConfidentialAppAuthClient(
+        portal["client_id"], portal["client_secret"], base_url=live_portal.emulator.services["auth"]
+    )
+
+
+def _refresh_tokens(live_portal, username: str) -> list[str]:
+    with live_portal.context():
+        records = token_records.read_tokens(live_portal.user_id(username))
+    return [record.refresh_token for record in records.values() if record.refresh_token]
+
+
+def _still_refreshes(live_portal, refresh_token: str) -> bool:
+    try:
+        _auth_client(live_portal).oauth2_refresh_token(refresh_token)
+    except globus_sdk.AuthAPIError as exc:
+        assert exc.http_status in (400, 401)
+        return False
+    return True
+
+
+def test_a_second_login_revokes_the_grants_it_replaces_and_logout_leaves_none(live_portal):
+    first_browser = live_portal.logged_in("carol")
+    first = _refresh_tokens(live_portal, "carol")
+    second_browser = live_portal.logged_in("carol")  # a second browser, the same user
+    second = _refresh_tokens(live_portal, "carol")
+    assert first and second and not set(first) & set(second)
+    assert not any(_still_refreshes(live_portal, token) for token in first)
+    # The first browser keeps working: it uses the user's current tokens.
+    assert "Log in with Globus" not in first_browser.get(live_portal.url("/"), timeout=30).text
+
+    page = second_browser.get(live_portal.url("/"), timeout=30)
+    logout = second_browser.post(live_portal.url("/logout"), data={"csrf_token": csrf_from(page.text)},
+                                 allow_redirects=False, timeout=30)
+    assert logout.status_code == 302
+    assert not any(_still_refreshes(live_portal, token) for token in first + second)
+
+
+def test_log_out_everywhere_ends_every_session_of_the_user_only(live_portal):
+    laptop = live_portal.logged_in("dave")
+    phone = live_portal.logged_in("dave")
+    other_user = live_portal.logged_in("bob")
+    page = laptop.get(live_portal.url("/"), timeout=30)
+    assert "Log out of all my sessions" in page.text
+    response = laptop.post(live_portal.url("/logout"),
+                           data={"csrf_token": csrf_from(page.text), "everywhere": "1"},
+                           allow_redirects=False, timeout=30)
+    assert response.status_code == 302
+    for browser in (laptop, phone):
+        assert "Log in with Globus" in browser.get(live_portal.url("/"), timeout=30).text
+    assert "Log in with Globus" not in other_user.get(live_portal.url("/"), timeout=30).text
