@@ -15,6 +15,7 @@ from emulator.transfer.task_models import Task, TaskEvent, TaskFileResult
 
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 RESULTS_PAGE_SIZE = 100
+MAX_MARKER = 2**63 - 1
 
 TASK_STATUSES = ("ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED")
 TASK_TYPES = ("TRANSFER", "DELETE")
@@ -185,14 +186,25 @@ def event_page(
     return page_of(session, query.order_by(TaskEvent.id.desc()), limit, offset)
 
 
-def results_page(session: Session, task: Task, kind: str, marker: str | None) -> tuple[list[TaskFileResult], int | None]:
-    """A marker page of per-file results; returns the rows and the next marker (None at the end)."""
-    start = 0
-    if marker not in (None, ""):
-        try:
-            start = int(marker)
-        except ValueError:
-            raise bad_request(f"Invalid marker {marker!r}.", "ClientError.BadRequest.InvalidMarker") from None
+def parse_marker(marker: str | None) -> int:
+    """The row id a results `marker` resumes after (0 for the first page), else InvalidMarker.
+
+    Markers are TaskFileResult ids, SQLite's signed 64-bit INTEGER: nothing outside 0..2**63-1 can be
+    one, and SQLite refuses to bind such a number at all.
+    """
+    if marker in (None, ""):
+        return 0
+    try:
+        start = int(marker)
+    except ValueError:
+        raise bad_request(f"Invalid marker {marker!r}.", "ClientError.BadRequest.InvalidMarker") from None
+    if not 0 <= start <= MAX_MARKER:
+        raise bad_request(f"Invalid marker {marker!r}.", "ClientError.BadRequest.InvalidMarker")
+    return start
+
+
+def results_page(session: Session, task: Task, kind: str, start: int) -> tuple[list[TaskFileResult], int | None]:
+    """The per-file results after row id `start`; returns the rows and the next marker (None at the end)."""
     rows = list(
         session.scalars(
             select(TaskFileResult)

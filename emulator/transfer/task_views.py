@@ -26,6 +26,7 @@ from emulator.transfer.task_queries import (
     order_clauses,
     owned_task,
     page_of,
+    parse_marker,
     results_page,
     transfer_caller,
 )
@@ -184,12 +185,12 @@ def event_list_body(session, task: Task, *, errors_only: bool = False) -> dict: 
 
 def results_body(session, task: Task, kind: str) -> dict:  # noqa: ANN001 - Session
     """A `successful_transfers` or `skipped_errors` page, paged by `marker`."""
-    marker = request.args.get("marker")
-    rows, next_marker = results_page(session, task, kind, marker)
+    start = parse_marker(request.args.get("marker"))
+    rows, next_marker = results_page(session, task, kind, start)
     render = successful_transfer_document if kind == "success" else skipped_error_document
     return {
         "DATA_TYPE": "successful_transfers" if kind == "success" else "skipped_errors",
-        "marker": int(marker) if marker and marker.isdigit() else 0,
+        "marker": start,
         "next_marker": next_marker,
         "DATA": [render(row) for row in rows],
     }
