@@ -56,3 +56,11 @@ def update_stored(app, sid: str, change: Callable[[dict[str, Any]], None]) -> No
         row.data = serializer.encode(data)
         db.session.commit()
         db.session.remove()
+
+
+def plant_session(app, data: dict[str, Any]) -> str:
+    """Store a new session holding `data` (as an earlier visit would have) and return its cookie value."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(data)
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value

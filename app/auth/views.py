@@ -5,6 +5,7 @@ from flask import redirect, render_template, request, session, url_for
 
 from app.auth import bp
 from app.auth.access import current_user_id, login_required
+from app.security import login_state
 from app.security.redirects import safe_next_path
 from app.services import auth as auth_service
 from app.services import consent
@@ -19,8 +20,10 @@ def login():
     login_request = consent.take_login_request(session, request.args.get("scopes"))
     if current_user_id() is not None and not login_request.required:
         return redirect(next_path)
+    flows = login_state.read_flows(request)
+    login_state.save_after_request(flows, lifetime=auth_service.FLOW_LIFETIME)
     authorize_url = auth_service.begin_login(
-        session,
+        flows,
         redirect_uri=url_for("auth.callback", _external=True),
         next_path=next_path,
         extra_scopes=login_request.extra_scopes,
@@ -32,8 +35,10 @@ def login():
 @bp.get("/auth/callback")
 def callback():
     """Globus Auth returns here with a code (or an error)."""
+    flows = login_state.read_flows(request)
+    login_state.save_after_request(flows, lifetime=auth_service.FLOW_LIFETIME)
     result = auth_service.complete_login(
-        session, request.args, redirect_uri=url_for("auth.callback", _external=True)
+        session, flows, request.args, redirect_uri=url_for("auth.callback", _external=True)
     )
     if result.has_stashed_form:
         return redirect(url_for("auth.resume"))

@@ -1,7 +1,8 @@
 """Browser login and logout: the portal's half of the OAuth2/OIDC dance and of the clean-up.
 
-The pending login (state, PKCE verifier, nonce, where to go next) lives in the server-side
-session under its state value and is consumed exactly once by the callback.
+The pending logins (state, PKCE verifier, nonce, where to go next) are a mapping by state value
+that the caller keeps for the browser (app/security/login_state.py: a sealed cookie, so that no
+session is stored before a real login); the callback consumes its entry before anything else.
 """
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from app.services.revocations import discard_user_tokens, retry_pending_revocati
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "_login_flows"
 MAX_PENDING_FLOWS = 5
 FLOW_LIFETIME = 15 * 60
 
@@ -41,25 +41,22 @@ class LoginResult:
 
 
 def begin_login(
-    session: MutableMapping,
+    flows: MutableMapping[str, dict],
     *,
     redirect_uri: str,
     next_path: str,
     extra_scopes: list[str],
     user_id: int | None,
 ) -> str:
-    """Record a new pending login in the session and return the Globus Auth URL to send the user to."""
+    """Add a new pending login to `flows` (dropping expired and surplus ones); return the Auth URL."""
     previous = token_records.requested_scopes(user_id) if user_id is not None else []
     scopes = login_scopes(previous, extra_scopes)
     state = secrets.token_urlsafe(32)  # 256 bits
     verifier = secrets.token_urlsafe(64)  # 86 characters, inside PKCE's 43..128
     nonce = secrets.token_urlsafe(32)
     now = int(time.time())
-    flows = {
-        key: flow
-        for key, flow in (session.get(PENDING_KEY) or {}).items()
-        if now - int(flow.get("created", 0)) <= FLOW_LIFETIME
-    }
+    for key in [key for key, flow in flows.items() if now - int(flow.get("created", 0)) > FLOW_LIFETIME]:
+        flows.pop(key)
     # Several tabs may log in at once, but only a few: the oldest are dropped.
     for key in sorted(flows, key=lambda k: flows[k]["created"])[: max(0, len(flows) - MAX_PENDING_FLOWS + 1)]:
         flows.pop(key)
@@ -70,15 +67,16 @@ def begin_login(
         "scopes": scopes,
         "created": now,
     }
-    session[PENDING_KEY] = flows
     return auth_flow.authorize_url(
         redirect_uri=redirect_uri, scopes=scopes, state=state, verifier=verifier, nonce=nonce
     )
 
 
-def complete_login(session: MutableMapping, args: Mapping[str, str], *, redirect_uri: str) -> LoginResult:
+def complete_login(
+    session: MutableMapping, flows: MutableMapping[str, dict], args: Mapping[str, str], *, redirect_uri: str
+) -> LoginResult:
     """Check the callback, exchange the code, store user and tokens, and rotate the session."""
-    flow = _take_flow(session, args.get("state"))
+    flow = _take_flow(flows, args.get("state"))
     error = args.get("error")
     if error:
         if error == "access_denied":
@@ -137,11 +135,9 @@ def logout_redirect_url(*, return_to: str, site_name: str) -> str:
     return auth_flow.logout_url(redirect_uri=return_to, redirect_name=site_name)
 
 
-def _take_flow(session: MutableMapping, state: str | None) -> dict | None:
-    flows = dict(session.get(PENDING_KEY) or {})
+def _take_flow(flows: MutableMapping[str, dict], state: str | None) -> dict | None:
+    # Consumed before anything else happens: the browser's copy loses it with this response.
     flow = flows.pop(state, None) if state else None
-    # Consumed before anything else happens: a replayed callback finds nothing.
-    session[PENDING_KEY] = flows
     if flow is not None and int(time.time()) - int(flow.get("created", 0)) > FLOW_LIFETIME:
         return None
     return flow

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import StoredToken
 from app.services import token_records
 from tests.portal_fixtures import csrf_from
+from tests.session_store import plant_session
 
 EXPECTED_RESOURCE_SERVERS = {"auth.globus.org", "transfer.api.globus.org", "search.api.globus.org"}
 
@@ -31,10 +32,11 @@ def _introspect(live_portal, token: str) -> dict:
 def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal, caplog):
     caplog.set_level(logging.DEBUG)
     requests_session = requests.Session()
-    requests_session.get(live_portal.url("/"), timeout=30)
+    # A visitor whose browser already has a session (an earlier visit left a CSRF token).
+    cookie_before = plant_session(live_portal.app, {"_csrf_token": "from-an-earlier-visit"})
+    requests_session.cookies.set("gateway_session", cookie_before, domain=urlsplit(live_portal.base_url).hostname)
     authorize_url = live_portal.start_login(requests_session, next_path="/")
-    cookie_before = requests_session.cookies.get("gateway_session")
-    assert cookie_before, "the login start must create a server-side session"
+    assert requests_session.cookies.get("gateway_login"), "the pending login travels in its sealed cookie"
     query = parse_qs(urlsplit(authorize_url).query)
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["state"][0]) >= 22  # >= 128 bits of urlsafe base64
@@ -49,6 +51,7 @@ def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal, ca
     browser = requests_session
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert browser.cookies.get("gateway_session") != cookie_before, "session id must rotate at login"
+    assert browser.cookies.get("gateway_login") is None, "the callback deletes the pending-login cookie"
 
     page = browser.get(live_portal.url("/"), timeout=30)
     assert page.status_code == 200

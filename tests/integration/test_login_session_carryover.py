@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import requests
 
 from app.services import consent
-from tests.session_store import update_stored
+from tests.session_store import plant_session
 
 
 def _plant_stash(live_portal, browser: requests.Session, owner: int | None) -> None:
-    """Write a stashed form into this browser's stored session, as a planted session would hold."""
-
-    def plant(data: dict) -> None:
-        data[consent.STASH_KEY] = {"action": "/transfers/batch", "fields": [["destination", "attacker-collection"]],
-                                   "at": int(time.time()), "user": owner}
-
-    update_stored(live_portal.app, browser.cookies.get("gateway_session"), plant)
+    """Give this browser a stored session holding a stashed form, as a planted session would."""
+    stash = {"action": "/transfers/batch", "fields": [["destination", "attacker-collection"]],
+             "at": int(time.time()), "user": owner}
+    browser.cookies.set("gateway_session", plant_session(live_portal.app, {consent.STASH_KEY: stash}),
+                        domain=urlsplit(live_portal.base_url).hostname)
 
 
 def test_a_form_stashed_for_someone_else_is_dropped_at_login(live_portal):
