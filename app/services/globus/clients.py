@@ -11,10 +11,11 @@ from typing import Any, Mapping
 
 import globus_sdk
 from flask import current_app
-from globus_sdk.transport import RequestsTransport, RetryConfig
+from globus_sdk.transport import RetryConfig
 
 from app.services import token_records
 from app.services.errors import ReauthenticationRequired
+from app.services.globus.call_observers import ObservedTransport, notify_refresh, service_prefixes
 from app.services.globus.token_store import SqlTokenStorage
 from app.security.token_cipher import TokenDecryptionError
 
@@ -34,8 +35,11 @@ def client_options(
     config = current_app.config if config is None else config
     timeout = config["WORKER_HTTP_TIMEOUT"] if for_worker else config["GLOBUS_HTTP_TIMEOUT"]
     retries = config["WORKER_MAX_RETRIES"] if for_worker else config["GLOBUS_MAX_RETRIES"]
+    # Observed: every call's latency and outcome per service feeds the metrics and /readyz.
+    prefixes = service_prefixes(config)
     return {
-        "transport": _thread_transport(timeout) if thread_transport else RequestsTransport(http_timeout=timeout),
+        "transport": _thread_transport(timeout, prefixes) if thread_transport
+        else ObservedTransport(http_timeout=timeout, service_prefixes=prefixes),
         "retry_config": RetryConfig(max_retries=retries, max_sleep=2 if not for_worker else 10),
         "app_name": "Science Gateway",
     }
@@ -44,16 +48,17 @@ def client_options(
 _per_thread = threading.local()
 
 
-def _thread_transport(timeout: float) -> RequestsTransport:
-    # One transport per thread (and timeout) keeps upstream connections alive across requests
+def _thread_transport(timeout: float, prefixes: tuple[tuple[str, str], ...]) -> ObservedTransport:
+    # One transport per thread (and timeout and service URLs) keeps upstream connections alive across requests
     # instead of opening a new one for every page. requests.Session is not thread-safe, hence
     # per thread; it refuses all cookies so nothing one user's response set reaches another's call.
     transports = _per_thread.__dict__.setdefault("transports", {})
-    if timeout not in transports:
-        transport = RequestsTransport(http_timeout=timeout)
+    key = (timeout, prefixes)
+    if key not in transports:
+        transport = ObservedTransport(http_timeout=timeout, service_prefixes=prefixes)
         transport.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        transports[timeout] = transport
-    return transports[timeout]
+        transports[key] = transport
+    return transports[key]
 
 
 def login_client(
@@ -97,6 +102,16 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
     @auth_client.setter
     def auth_client(self, client: globus_sdk.ConfidentialAppAuthClient | None) -> None:
         self._login_client = client
+
+    def _get_token_response(self) -> globus_sdk.OAuthRefreshTokenResponse:
+        # Every refresh of a user's token passes here (browser and worker): count each outcome.
+        try:
+            response = super()._get_token_response()
+        except Exception:
+            notify_refresh(False)
+            raise
+        notify_refresh(True)
+        return response
 
 
 def _authorizer(user_id: int, resource_server: str, for_worker: bool):
