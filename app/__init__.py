@@ -17,6 +17,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.errors import register_error_handlers
     from app.extensions import migrate
     from app.logging_setup import configure_logging
+    from app.ops import init_ops
     from app.security.csrf import init_csrf
     from app.security.headers import init_security_headers
     from app.security.keyring_config import init_keyring
@@ -36,6 +37,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     # Created owner-only (0700): it holds the database, key files and secrets of a development setup.
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     configure_logging(app)
+    # First hooks of every request: its id (for every later log line) and its timer.
+    init_ops(app)
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)

@@ -15,8 +15,12 @@ from typing import Any, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "test", "production")
 SESSION_BACKENDS = ("sqlalchemy", "redis")
+LOG_FORMATS = ("json", "text")
 MIN_SECRET_BYTES = 32
 MIN_SECRET_DISTINCT_CHARACTERS = 10
+MIN_METRICS_TOKEN_CHARACTERS = 32
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 # The variables this module reads; an override with one of these names is treated as if it had
 # been set in the environment, so derived values (cookie names, database URI...) follow it.
@@ -27,7 +31,7 @@ ENVIRONMENT_NAMES = (
     "GLOBUS_SEARCH_INDEX_ID", "GLOBUS_AUTH_ISSUER", "GATEWAY_EMULATOR_MANIFEST",
     "GLOBUS_HTTP_TIMEOUT", "GLOBUS_MAX_RETRIES", "WORKER_HTTP_TIMEOUT", "WORKER_MAX_RETRIES",
     "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "PREFERRED_URL_SCHEME", "TRUSTED_PROXIES",
-    "TRUSTED_HOSTS", "LOG_LEVEL",
+    "TRUSTED_HOSTS", "LOG_LEVEL", "LOG_FORMAT", "METRICS_TOKEN", "METRICS_ENABLED",
 )
 
 
@@ -99,6 +103,11 @@ def load_settings(
         # Login and logout build absolute URLs from the Host header; Flask answers 400 to others.
         "TRUSTED_HOSTS": _host_list(reader.text("TRUSTED_HOSTS")),
         "LOG_LEVEL": (reader.text("LOG_LEVEL") or "INFO").upper(),
+        # JSON lines for log collectors in production; readable lines on a developer's terminal.
+        "LOG_FORMAT": reader.choice("LOG_FORMAT", LOG_FORMATS, "json" if production else "text"),
+        # /metrics answers only when one of these is set (see docs/portal.md, Operations).
+        "METRICS_TOKEN": reader.text("METRICS_TOKEN"),
+        "METRICS_ENABLED": reader.flag("METRICS_ENABLED", False),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
     settings.update({k: v for k, v in overrides.items() if k not in ENVIRONMENT_NAMES})
@@ -144,6 +153,12 @@ def _require_production_settings(settings: Mapping[str, Any]) -> None:
         raise ConfigError(
             "GATEWAY_ENV=production refuses to start without TRUSTED_HOSTS (the host names this "
             "portal answers to; login builds its redirect URI from the Host header)."
+        )
+    token = settings.get("METRICS_TOKEN")
+    if token and len(token) < MIN_METRICS_TOKEN_CHARACTERS:
+        raise ConfigError(
+            f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARACTERS} random characters in production; "
+            "generate one with python -c 'import secrets; print(secrets.token_urlsafe(32))'."
         )
     if settings.get("GATEWAY_EMULATOR_MANIFEST"):
         raise ConfigError(
@@ -227,6 +242,16 @@ class _Reader:
         if value < minimum:
             raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
         return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        """true/false, yes/no, 1/0, on/off (case-insensitive)."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = raw.lower()
+        if value not in _TRUE | _FALSE:
+            raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+        return value in _TRUE
 
     def number(self, name: str, default: float) -> float:
         """A positive number (seconds)."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator, Mapping
 
 from flask import Flask, Response, current_app, g, request
 

@@ -72,7 +72,8 @@ def test_unavailable_is_json_for_api_clients(client):
     response = client.get("/_raise/unavailable", headers={"Accept": "application/json"})
     assert response.status_code == 503
     assert response.json == {"error": "service_unavailable", "service": "transfer",
-                             "message": "Globus Transfer is not responding right now."}
+                             "message": "Globus Transfer is not responding right now.",
+                             "request_id": response.headers["X-Request-ID"]}
 
 
 @pytest.mark.parametrize(
