@@ -87,6 +87,33 @@ def test_unsatisfiable_range_is_416(shared, alice_shared):
     assert response.json()["code"] == "RangeNotSatisfiable"
 
 
+def test_open_ended_range_past_the_end_is_416(shared, alice_shared):
+    shared.disk("small.txt").write_text("tiny")
+    response = requests.get(shared.url("small.txt"), headers={**bearer(alice_shared), "Range": "bytes=10-"}, timeout=30)
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == "bytes */4"
+
+
+HUGE = "9" * 5000  # past Python's 4300-digit limit for int(str)
+
+
+@pytest.mark.parametrize("header, status, content_range", [
+    # b"\xb2" is latin-1 for a superscript two: str.isdigit() says yes, int() says no; not a range at all.
+    (b"bytes=\xb2-", 200, None),
+    (b"bytes=0-\xb2", 200, None),
+    (b"bytes=-\xb2", 200, None),
+    (f"bytes={HUGE}-", 416, "bytes */4"),
+    (f"bytes=0-{HUGE}", 206, "bytes 0-3/4"),
+    (f"bytes=-{HUGE}", 206, "bytes 0-3/4"),
+    (f"bytes={'0' * 5000}1-", 206, "bytes 1-3/4"),
+])
+def test_hostile_range_numbers_get_a_clear_answer(shared, alice_shared, header, status, content_range):
+    shared.disk("small.txt").write_text("tiny")
+    response = requests.get(shared.url("small.txt"), headers={**bearer(alice_shared), "Range": header}, timeout=30)
+    assert response.status_code == status
+    assert response.headers.get("Content-Range") == content_range
+
+
 def test_head_reports_size_without_a_body(shared, alice_shared):
     shared.disk("head.txt").write_text("hello head")
     response = requests.head(shared.url("head.txt"), headers=bearer(alice_shared), timeout=30)
