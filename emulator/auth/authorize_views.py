@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, request, url_for
 from sqlalchemy import func, select
 
 from emulator.auth import bp
@@ -18,6 +18,7 @@ from emulator.auth.authorize_flow import (
 )
 from emulator.auth.credentials import check_password
 from emulator.auth.models import Client, Identity
+from emulator.auth.page_headers import html_page
 from emulator.auth.scope_catalog import InvalidScope, describe, parse_requested
 from emulator.auth.scope_parser import parse_scopes
 from emulator.db import db_session, write_lock
@@ -25,7 +26,7 @@ from emulator.db import db_session, write_lock
 
 def error_page(title: str, message: str, status: int = 400):
     """An HTML error page for problems that must not be redirected to the client."""
-    return render_template("auth/error.html", title=title, message=message), status
+    return html_page("auth/error.html", status=status, title=title, message=message)
 
 
 def _client_error(pending_redirect: str, error: str, description: str, state: str | None):
@@ -104,10 +105,11 @@ def _advance(rid: str, pending: PendingRequest, client: Client):
 
 def _login_page(rid: str, pending: PendingRequest, client: Client, error: str | None = None,
                 username: str = "", status: int = 200):
-    return render_template(
-        "auth/login.html", rid=rid, client=client, csrf=csrf_token(), error=error, username=username,
+    return html_page(
+        "auth/login.html", status=status, redirect_uri=pending.redirect_uri,
+        rid=rid, client=client, csrf=csrf_token(), error=error, username=username,
         session_message=pending.session_message, action=url_for("auth.authorize_login"),
-    ), status
+    )
 
 
 def _scope_lines(pending: PendingRequest) -> list[dict]:
@@ -127,8 +129,9 @@ def _scope_lines(pending: PendingRequest) -> list[dict]:
 
 
 def _consent_page(rid: str, pending: PendingRequest, client: Client, identity: Identity):
-    return render_template(
-        "auth/consent.html", rid=rid, client=client, identity=identity, csrf=csrf_token(),
+    return html_page(
+        "auth/consent.html", redirect_uri=pending.redirect_uri,
+        rid=rid, client=client, identity=identity, csrf=csrf_token(),
         scopes=_scope_lines(pending), offline=pending.offline, action=url_for("auth.authorize_consent"),
     )
 

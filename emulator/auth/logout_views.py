@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import request
 
 from emulator.auth import bp
 from emulator.auth.authorize_flow import client_redirect_uris, log_out
 from emulator.auth.models import Client
+from emulator.auth.page_headers import html_page
 from emulator.db import db_session
 
 
@@ -34,7 +35,7 @@ def logout():
     redirect_uri = request.args.get("redirect_uri")
     return_uri = safe_return_uri(client, redirect_uri)
     log_out()
-    return render_template(
+    return html_page(
         "auth/logout.html", return_uri=return_uri,
         return_name=request.args.get("redirect_name") or (client.name if client else None),
         rejected=bool(redirect_uri) and return_uri is None,
