@@ -278,3 +278,12 @@ def test_production_refuses_a_short_metrics_token(tmp_path):
         load_settings({**PRODUCTION, "METRICS_TOKEN": "short", "GATEWAY_INSTANCE_DIR": str(tmp_path)})
     settings = load_settings({**PRODUCTION, "METRICS_TOKEN": METRICS_TOKEN, "GATEWAY_INSTANCE_DIR": str(tmp_path)})
     assert settings["METRICS_TOKEN"] == METRICS_TOKEN
+
+
+def test_readyz_is_503_when_redis_sessions_are_unreachable(tmp_path):
+    app = create_app(portal_overrides(tmp_path / "instance", SESSION_BACKEND="redis",
+                                      REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["not_ready"] == ["redis"] and body["checks"]["redis"]["error"] == "ConnectionError"
