@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import globus_sdk
+import requests
 from sqlalchemy import update
 
 from app.extensions import db
@@ -98,3 +100,35 @@ def test_a_missing_token_row_means_log_in_again_not_a_redirect_loop(live_portal)
     assert response.status_code == 200 and response.url == page
     with live_portal.context():
         assert token_records.read_token(user_id, TRANSFER) is not None
+
+
+def test_ten_parallel_requests_with_an_expired_token_refresh_it_once(live_portal, monkeypatch):
+    # Found by the outside review: 10 parallel page loads after expiry made 19 refreshes.
+    browser = live_portal.logged_in("bob")
+    user_id = live_portal.user_id("bob")
+    with live_portal.context():
+        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
+                                                     StoredToken.resource_server == TRANSFER)
+                           .values(expires_at=int(time.time()) - 30))
+        db.session.commit()
+    refreshes = []
+    real_refresh = globus_sdk.ConfidentialAppAuthClient.oauth2_refresh_token
+
+    def counted_refresh(self, *args, **kwargs):
+        refreshes.append(1)
+        time.sleep(0.2)  # a slow Auth answer widens the race this test is about
+        return real_refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(globus_sdk.ConfidentialAppAuthClient, "oauth2_refresh_token", counted_refresh)
+    collection = live_portal.emulator.collection("public-reference")["id"]
+    cookie = browser.cookies.get("gateway_session")
+
+    def load_page(_):
+        with requests.Session() as tab:
+            tab.cookies.set("gateway_session", cookie)
+            return tab.get(live_portal.url(f"/browse/{collection}"), timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(load_page, range(10)))
+    assert statuses == [200] * 10
+    assert len(refreshes) == 1

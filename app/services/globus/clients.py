@@ -6,6 +6,9 @@ before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Mapping
 
@@ -22,6 +25,8 @@ from app.security.token_cipher import TokenDecryptionError
 AUTH_RESOURCE_SERVER = "auth.globus.org"
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 SEARCH_RESOURCE_SERVER = "search.api.globus.org"
+# A stored token with less life than this is refreshed rather than reused (the SDK's own margin).
+STILL_FRESH_SECONDS = 60
 
 
 def client_options(
@@ -87,10 +92,40 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
     call handle_missing_authorization(), still refreshes exactly as the parent class does.
     """
 
-    def __init__(self, refresh_token: str, *, for_worker: bool, config: Mapping[str, Any], **kwargs):
+    def __init__(
+        self,
+        refresh_token: str,
+        *,
+        for_worker: bool,
+        config: Mapping[str, Any],
+        single_flight: Callable[[], AbstractContextManager[Any]] | None = None,
+        stored_token: Callable[[], tuple[str, int] | None] | None = None,
+        **kwargs,
+    ):
         self._login_client: globus_sdk.ConfidentialAppAuthClient | None = None
         self._login_client_options = {"for_worker": for_worker, "config": config}
+        self._single_flight = single_flight
+        self._stored_token = stored_token
         super().__init__(refresh_token, None, **kwargs)  # type: ignore[arg-type]
+
+    def _get_new_access_token(self) -> None:
+        """Refresh once per expiry per user, however many requests found the token expired.
+
+        Each waits for the single right to refresh; the first refreshes and stores, the others
+        then find a fresh token stored under them and use it instead of refreshing again.
+        """
+        if self._single_flight is None or self._stored_token is None:
+            super()._get_new_access_token()
+            return
+        stale = self.access_token
+        with self._single_flight():
+            stored = self._stored_token()
+            if stored is not None:
+                token, expires_at = stored
+                if token != stale and time.time() < expires_at - STILL_FRESH_SECONDS:
+                    self.access_token, self.expires_at = token, expires_at
+                    return
+            super()._get_new_access_token()
 
     @property
     def auth_client(self) -> globus_sdk.ConfidentialAppAuthClient:
@@ -126,10 +161,17 @@ def _authorizer(user_id: int, resource_server: str, for_worker: bool):
     if record.refresh_token is None:
         return globus_sdk.AccessTokenAuthorizer(record.access_token)
     storage = SqlTokenStorage(user_id)
+
+    def stored_token() -> tuple[str, int] | None:
+        current = token_records.read_token(user_id, resource_server)
+        return (current.access_token, current.expires_at) if current is not None else None
+
     return LazyLoginRefreshTokenAuthorizer(
         record.refresh_token,
         for_worker=for_worker,
         config=current_app.config,
+        single_flight=lambda: token_records.single_refresh(user_id, resource_server),
+        stored_token=stored_token,
         access_token=record.access_token,
         expires_at=record.expires_at,
         on_refresh=storage.on_refresh,
