@@ -24,6 +24,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.security.session_policy import init_session_policy
     from app.server_sessions import init_sessions
     from app.templating import init_templating
+    from app.unit_of_work import init_unit_of_work
 
     settings = load_settings(overrides=config_overrides)
     app = Flask(
@@ -44,6 +45,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
     init_database(app)
+    init_unit_of_work(app)
     if app.config["GATEWAY_ENV"] == "production" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.logger.warning(
             "PRODUCTION ON SQLITE: one file on one host, writes serialised; set DATABASE_URL to "

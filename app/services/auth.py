@@ -14,6 +14,7 @@ from typing import Mapping, MutableMapping
 
 from flask import current_app
 
+from app.extensions import db
 from app.security.csrf import rotate_csrf_token
 from app.security.redirects import safe_next_path
 from app.security.session_policy import start_authenticated_session
@@ -97,6 +98,9 @@ def complete_login(
     )
     userinfo = _userinfo(grant)
     user_id = users.upsert_user_from_login(grant.claims, userinfo)
+    # Committed here, not at the request's end: the token rows written next, in their own
+    # transactions (app/services/token_records.py), refer to this user row.
+    db.session.commit()
     _store_grant(user_id, grant, flow["scopes"])
     # Revokes what this login replaced (another browser's or an earlier login's grant), and
     # finishes revocations an earlier logout could not complete.

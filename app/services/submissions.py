@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,6 @@ from app.services.errors import InvalidRequest
 from app.services.globus import transfer as upstream
 
 FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-STATUS_NOTE_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -137,20 +135,3 @@ def tracked_submission(user_id: int, task_id: str) -> TransferSubmission | None:
             TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id
         )
     )
-
-
-def note_status(user_id: int, task_id: str, status: str) -> None:
-    """Remember the last status seen of a task the portal submitted (for later jobs and pages)."""
-    tracked = db.session.scalar(
-        select(TrackedTask).where(TrackedTask.user_id == user_id, TrackedTask.task_id == task_id)
-    )
-    if tracked is None or not status:
-        return
-    now = utcnow()
-    fresh = tracked.status_checked_at is not None and now - tracked.status_checked_at < STATUS_NOTE_INTERVAL
-    if tracked.last_status == status and fresh:
-        # The progress poller asks every few seconds; an unchanged status is not worth a write each time.
-        return
-    tracked.last_status = status
-    tracked.status_checked_at = now
-    db.session.commit()

@@ -110,10 +110,8 @@ def list_tasks(user_id: int, filters: TaskFilters, offset: int = 0) -> TaskPage:
 
 
 def get_task(user_id: int, task_id: str) -> Task:
-    """One task, fresh from Transfer (its status is noted if the portal submitted it)."""
-    task = task_from_document(upstream.get_task(upstream.user_client(user_id), check_task_id(task_id)))
-    submissions.note_status(user_id, task.task_id, task.status)
-    return task
+    """One task, fresh from Transfer."""
+    return task_from_document(upstream.get_task(upstream.user_client(user_id), check_task_id(task_id)))
 
 
 def list_events(user_id: int, task_id: str, offset: int = 0) -> EventPage:

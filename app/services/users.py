@@ -68,7 +68,7 @@ def upsert_user_from_login(claims: Mapping[str, Any], userinfo: Mapping[str, Any
     user.last_login_at = utcnow()
     db.session.flush()
     _sync_identities(user, identity_set)
-    db.session.commit()
+    # Committed by the request's unit of work (app/unit_of_work.py) when the login succeeds.
     return user.id
 
 

@@ -76,13 +76,3 @@ def test_same_source_and_destination_is_refused():
     with pytest.raises(InvalidRequest) as err:
         transfers.build_request(CRYOEM_SHARED, CRYOEM_SHARED, items, transfers.TransferOptions())
     assert err.value.field == "items"
-
-
-def test_task_status_is_noted_on_the_tracked_task(live_portal, alice_id):
-    from app.services import tasks
-
-    with live_portal.context():
-        submitted = transfers.submit_transfer(alice_id, submissions.new_form_token(), _request("noted"))
-        task = tasks.get_task(alice_id, submitted.task_id)
-        tracked = db.session.scalar(select(TrackedTask).where(TrackedTask.task_id == submitted.task_id))
-        assert tracked.last_status == task.status and tracked.status_checked_at is not None
