@@ -1,4 +1,4 @@
-"""Template helpers: the logged-in flag, feature links and date formatting."""
+"""Template helpers in one place: the filters every page shares, the logged-in flag, feature links."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -7,18 +7,59 @@ from flask import Flask, g
 
 from app.features import available_features
 
+UNITS = ("bytes", "KB", "MB", "GB", "TB", "PB")
+
+
+def filesize(value: int | None) -> str:
+    """1234567 → '1.2 MB' (decimal units, as Globus shows them)."""
+    if value is None:
+        return ""
+    size = float(value)
+    if size < 1000:
+        return "1 byte" if value == 1 else f"{int(size)} bytes"
+    for unit in UNITS[1:]:
+        size /= 1000
+        if size < 1000 or unit == UNITS[-1]:
+            return f"{size:.1f} {unit}" if size < 100 else f"{size:.0f} {unit}"
+    return f"{size:.0f} {UNITS[-1]}"
+
+
+def rate(value: int | None) -> str:
+    """Bytes per second in words: '3.4 MB/s'."""
+    if not value:
+        return "0 bytes/s"
+    return f"{filesize(value)}/s"
+
+
+def when(value: datetime | None) -> str:
+    """A UTC time as '2026-11-23 08:55 UTC' ('' when unknown)."""
+    if value is None:
+        return ""
+    moment = value.astimezone(UTC) if value.tzinfo else value
+    # Hand-formatted: strftime is several times slower, and a listing page formats 1,000 dates.
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d} UTC"
+
+
+def iso(value: datetime | None) -> str:
+    """A machine-readable timestamp for <time datetime=...>."""
+    if value is None:
+        return ""
+    return value.isoformat()
+
 
 def format_datetime(value: datetime | None) -> str:
-    """A timestamp as "2026-11-23 08:54 UTC" (naive values are UTC)."""
+    """A timestamp as "2026-11-23 08:54 UTC" (naive values are UTC), "—" when unknown."""
     if value is None:
         return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return when(value)
 
 
 def init_templating(app: Flask) -> None:
     """Register globals and filters used by the base layout and pages."""
+    app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(rate, "rate")
+    app.add_template_filter(when, "when")
+    app.add_template_filter(iso, "iso")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(available_features, "nav_features")
     app.context_processor(lambda: {"logged_in": g.get("current_user_id") is not None})

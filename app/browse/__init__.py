@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from app.browse.formatting import register_filters
 from app.browse.rows import listing_rows
 from app.features import register_feature
 
 bp = Blueprint("browse", __name__, url_prefix="/browse")
-register_filters(bp)
 bp.add_app_template_global(listing_rows, "listing_rows")
 register_feature("browse.panes", "File manager", "Browse two collections side by side and move data between them.", order=20)
 
-from app.browse import actions, views  # noqa: E402,F401  (routes register on import)
+from app.browse import actions, views  # noqa: F401  (routes register on import)

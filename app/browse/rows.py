@@ -6,12 +6,12 @@ hostile names stay text; URLs come from the page's builders, already percent-enc
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from markupsafe import Markup, escape
 
-from app.browse.formatting import filesize, iso, when
 from app.services.files import FileEntry
+from app.templating import filesize, iso, when
 
 
 def listing_rows(

@@ -1,14 +1,22 @@
 """Task pages: list with filters, a task with live progress, per-file results, cancel and resubmit."""
 from __future__ import annotations
 
-from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from app.auth.access import current_user_id, login_required
-from app.browse.formatting import filesize, rate, when
 from app.services import paths, tasks
 from app.services.errors import InvalidRequest
 from app.services.submissions import new_form_token
 from app.tasks import bp
+from app.templating import filesize, rate, when
 
 
 def _offset(name: str) -> int:
