@@ -104,7 +104,7 @@ def keys_generate(kid: str | None) -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored token under the primary (first) key."""
-    from app.services.key_rotation import rotate_to_primary_key
+    from app.services.token_records import rotate_to_primary_key
 
     app = _app()
     with app.app_context():

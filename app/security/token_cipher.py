@@ -31,11 +31,6 @@ class TokenDecryptionError(ValueError):
     """A stored value could not be decrypted (unknown key, tampered, or bound to another row)."""
 
 
-def token_binding(user_id: int, resource_server: str, field: str) -> str:
-    """The associated data that ties a ciphertext to one row and column."""
-    return f"{user_id}|{resource_server}|{field}"
-
-
 @dataclass(frozen=True)
 class TokenKeyring:
     """Encrypts under the primary key; decrypts with any key it holds."""
@@ -74,7 +69,7 @@ class TokenKeyring:
             raise KeyringError(f"token encryption key file {path} cannot be read: {exc}") from None
 
     def encrypt(self, plaintext: str, *, binding: str) -> str:
-        """Encrypt under the primary key, bound to `binding` (see token_binding)."""
+        """Encrypt under the primary key, bound to `binding` (app/services/token_records/bindings.py)."""
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(self.keys[self.primary_kid]).encrypt(
             nonce, plaintext.encode("utf-8"), binding.encode("utf-8")

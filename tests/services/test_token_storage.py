@@ -18,7 +18,7 @@ from app.security.keyring_config import current_keyring
 from app.security.token_cipher import TokenDecryptionError, TokenKeyring, generate_key_line, key_id_of
 from app.services import token_records
 from app.services.globus.token_store import SqlTokenStorage
-from app.services.key_rotation import rotate_to_primary_key
+from app.services.token_records import rotate_to_primary_key
 from tests.portal_fixtures import external_database_url
 
 ACCESS = "AgAccessTokenForTests0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"

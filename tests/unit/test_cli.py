@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from app.security.token_cipher import TokenKeyring, generate_key_line, key_id_of, token_binding
+from app.security.token_cipher import TokenKeyring, generate_key_line, key_id_of
+from app.services.token_records import token_binding
 from config.settings import PROJECT_ROOT
 from tests.portal_fixtures import external_database_url
 

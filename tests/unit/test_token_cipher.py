@@ -11,8 +11,8 @@ from app.security.token_cipher import (
     TokenKeyring,
     generate_key_line,
     key_id_of,
-    token_binding,
 )
+from app.services.token_records import token_binding
 
 SECRET = "AgExampleAccessTokenValue0123456789abcdefghijklmnopqrstuvwxyz"
 

@@ -9,8 +9,13 @@ from sqlalchemy.orm import Session as OrmSession
 from app.extensions import db
 from app.models.token import PendingRevocation, StoredToken
 from app.security.keyring_config import current_keyring
-from app.security.token_cipher import TokenDecryptionError, key_id_of, token_binding
-from app.services.token_records import ACCESS, REFRESH, pending_binding
+from app.security.token_cipher import TokenDecryptionError, key_id_of
+from app.services.token_records.bindings import (
+    ACCESS,
+    REFRESH,
+    pending_binding,
+    token_binding,
+)
 
 BATCH_SIZE = 200
 
@@ -95,6 +100,5 @@ def _batched(orm: OrmSession, model):
         rows = orm.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(BATCH_SIZE)).all()
         if not rows:
             return
-        for row in rows:
-            yield row
+        yield from rows
         last_id = rows[-1].id
