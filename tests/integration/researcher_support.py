@@ -1,6 +1,7 @@
 """Helpers for the researcher-page tests: form scraping, task waiting, extra portals, a hanging upstream."""
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -8,7 +9,7 @@ import uuid
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Self
 from urllib.parse import urljoin
 
 import requests
@@ -234,6 +235,77 @@ class ForwardingProxy:
 
     def __exit__(self, *exc: object) -> None:
         self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+class AnsweringProxy:
+    """A loopback proxy to the emulator's Transfer that answers chosen paths itself.
+
+    `answer(suffix, status, code, message)` makes requests ending in `suffix` get that
+    Transfer-shaped error instead (what real storage or a failing Transfer would send).
+    """
+
+    def __init__(self, upstream_base: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.upstream_base = upstream_base.rstrip("/")
+        self.canned: dict[str, tuple[int, bytes, str]] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _reply(self, status: int, headers: dict[str, str], content: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                for suffix, (status, content, content_type) in proxy.canned.items():
+                    if self.path.split("?")[0].endswith(suffix):
+                        return self._reply(status, {"Content-Type": content_type}, content)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                upstream = requests.request(self.command, proxy.upstream_base + self.path, data=body,
+                                            headers=headers, timeout=60, allow_redirects=False)
+                kept = {name: value for name, value in upstream.headers.items() if name.lower()
+                        not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+                return self._reply(upstream.status_code, kept, upstream.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+            def log_message(self, *args: Any) -> None:
+                return  # keep test output quiet
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="answering-proxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL to give the portal as its Transfer service URL."""
+        return f"http://127.0.0.1:{self._server.server_port}/"
+
+    def answer(self, path_suffix: str, status: int, code: str, message: str) -> None:
+        """Answer requests ending in `path_suffix` with this error from now on."""
+        self.answer_raw(path_suffix, status, json.dumps({"code": code, "message": message,
+                                                         "request_id": "proxy"}).encode())
+
+    def answer_raw(self, path_suffix: str, status: int, body: bytes, content_type: str = "application/json") -> None:
+        """Answer requests ending in `path_suffix` with exactly this body (e.g. one that is not JSON)."""
+        self.canned[path_suffix] = (status, body, content_type)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

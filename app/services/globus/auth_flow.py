@@ -21,7 +21,7 @@ from app.services.errors import (
     RemotePermissionDenied,
 )
 from app.services.globus.clients import client_options, login_client
-from app.services.globus.errors import globus_errors
+from app.services.globus.errors import globus_errors, json_document
 from app.services.globus.id_token import IdTokenInvalid, IdTokenValidator
 
 REAL_GLOBUS_AUTH_URL = "https://auth.globus.org/"
@@ -104,7 +104,7 @@ def _build_validator(client_id: str, issuer: str | None) -> IdTokenValidator:
 
     def fetch_discovery() -> dict[str, Any]:
         with app.app_context(), globus_errors("auth"):
-            return dict(login_client().get_openid_configuration().data)
+            return dict(json_document(login_client().get_openid_configuration(), "auth"))
 
     def fetch_jwks(discovery: dict[str, Any]) -> dict[str, Any]:
         with app.app_context(), globus_errors("auth"):
@@ -124,7 +124,7 @@ def fetch_userinfo(access_token: str) -> dict[str, Any]:
         **client_options(for_worker=False),
     )
     with globus_errors("auth"):
-        return dict(client.userinfo().data)
+        return dict(json_document(client.userinfo(), "auth"))
 
 
 def revoke_token(token: str, *, for_worker: bool = False) -> None:

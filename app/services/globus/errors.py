@@ -12,6 +12,7 @@ import globus_sdk
 from globus_sdk.gare import to_gare
 
 from app.services.errors import (
+    SERVICE_NAMES,
     CollectionUnavailable,
     InvalidRequest,
     ReauthenticationRequired,
@@ -117,3 +118,18 @@ def _message(err: globus_sdk.GlobusAPIError) -> str | None:
     if isinstance(text, str) and text.strip():
         return text.strip()[:500]
     return None
+
+
+def json_document(response: globus_sdk.GlobusHTTPResponse, service: str) -> dict:
+    """The response's JSON object, or RemoteUnavailable when the service sent something else.
+
+    A 200 whose body is not JSON (a captive portal, a proxy's own page, a truncated answer) is
+    the service path failing, not the user's request: an outage page, never a 500 further on.
+    """
+    data = response.data
+    if not isinstance(data, dict):
+        log.warning("%s answered %s with a %s body, not a JSON object", service, response.http_status,
+                    response.headers.get("Content-Type", "untyped"))
+        raise RemoteUnavailable(service, f"{SERVICE_NAMES.get(service, service)} sent an answer the portal "
+                                         "cannot read. Please try again in a moment.")
+    return data

@@ -12,7 +12,7 @@ import globus_sdk
 from flask import g, has_request_context
 
 from app.services.globus.clients import transfer_client
-from app.services.globus.errors import globus_errors
+from app.services.globus.errors import globus_errors, json_document
 
 SERVICE = "transfer"
 
@@ -29,8 +29,7 @@ def user_client(user_id: int) -> globus_sdk.TransferClient:
 
 def _plain(response: Any) -> dict[str, Any]:
     """The decoded JSON body of an SDK response, detached from the response object."""
-    data = response.data
-    return dict(data) if isinstance(data, dict) else {"DATA": data}
+    return dict(json_document(response, SERVICE))
 
 
 def search_collections(
@@ -53,7 +52,7 @@ def get_collection(client: globus_sdk.TransferClient, collection_id: str) -> dic
 def list_bookmarks(client: globus_sdk.TransferClient) -> list[dict[str, Any]]:
     """Every bookmark of the user (Transfer does not page this list)."""
     with globus_errors(SERVICE):
-        return [dict(item) for item in client.bookmark_list()]
+        return [dict(item) for item in _plain(client.bookmark_list()).get("DATA") or []]
 
 
 def create_bookmark(
