@@ -5,7 +5,8 @@ these, so views and the worker only ever see this vocabulary.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 SERVICE_NAMES = {
     "auth": "Globus Auth",
@@ -22,10 +23,31 @@ class DomainError(Exception):
 
     status_code = 500
     code = "error"
+    # True when the user can put it right on the page they are on: the form is shown again with
+    # the message beside it (and what they typed) instead of an error page.
+    fixable = False
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class Refusal:
+    """What `refusable()` caught: the fixable error, or None when the block went through."""
+
+    error: DomainError | None = None
+
+
+@contextmanager
+def refusable() -> Iterator[Refusal]:
+    """Catch a fixable domain error raised in the block into the yielded Refusal; anything else propagates."""
+    refusal = Refusal()
+    try:
+        yield refusal
+    except DomainError as err:
+        if not err.fixable:
+            raise
+        refusal.error = err
 
 
 class ReauthenticationRequired(DomainError):
@@ -51,6 +73,7 @@ class RemotePermissionDenied(DomainError):
 
     status_code = 403
     code = "permission_denied"
+    fixable = True  # e.g. no write access to that folder: choose another one
 
 
 class RemoteNotFound(DomainError):
@@ -91,6 +114,7 @@ class InvalidRequest(DomainError):
 
     status_code = 400
     code = "invalid_request"
+    fixable = True
 
     def __init__(self, message: str, field: str | None = None):
         self.field = field

@@ -204,10 +204,15 @@ class BatchListInvalid(InvalidRequest):
         self.line_errors = errors
 
 
+def check_batch_size(size: int, what: str = "The list") -> None:
+    """Refuse a batch list of more than MAX_BATCH_BYTES (1 MB), typed or uploaded."""
+    if size > MAX_BATCH_BYTES:
+        raise InvalidRequest(f"{what} is larger than 1 MB; split it into several transfers.", field="batch")
+
+
 def parse_batch(text: str, source_base: str, destination_base: str) -> list[TransferItem]:
     """Items from `source destination` lines (shell quoting, `--recursive`, `#` comments), all or nothing."""
-    if len(text.encode("utf-8")) > MAX_BATCH_BYTES:
-        raise InvalidRequest("The list is larger than 1 MB; split it into several transfers.", field="batch")
+    check_batch_size(len(text.encode("utf-8")))
     source_base = paths.normalize_directory(source_base, field="source_path")
     destination_base = paths.normalize_directory(destination_base, field="destination_path")
     items: list[TransferItem] = []

@@ -1,20 +1,16 @@
 """Transfer pages: review a two-pane selection with every option, batch lists, submission."""
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import flash, make_response, redirect, render_template, request, url_for
 
 from app.auth.access import current_user_id, login_required
 from app.browse.panes import state_args
 from app.security.redirects import safe_next_path
-from app.services import collections, transfers
-from app.services.errors import InvalidRequest, RemotePermissionDenied
-from app.services.submissions import Submitted, new_form_token
+from app.services import transfer_forms, transfers
+from app.services.errors import InvalidRequest
+from app.services.submissions import Submitted
 from app.transfers import bp
 
-FIXABLE = (InvalidRequest, RemotePermissionDenied)
 OTHER_SIDE = {"left": "right", "right": "left"}
 
 
@@ -26,20 +22,15 @@ def _after_submit(submitted: Submitted):
     return redirect(url_for("tasks.detail", task_id=submitted.task_id))
 
 
-def _review_page(form: dict[str, Any], *, items: list[transfers.TransferItem], options: transfers.TransferOptions,
-                 form_token: str, error: InvalidRequest | None = None):
-    user_id = current_user_id()
-    source = collections.get_collection(user_id, form["source"])
-    destination = collections.get_collection(user_id, form["destination"])
+def _review_page(review: transfer_forms.ReviewForm, back: str | None):
     body = render_template(
         "transfers/review.html",
-        source=source, destination=destination, source_path=form["source_path"],
-        destination_path=form["destination_path"], items=items,
-        items_json=json.dumps([item.document() for item in items]), options=options,
-        form_token=form_token, error=error, back=safe_next_path(form.get("back")) or url_for("browse.panes"),
-        sync_levels=transfers.SYNC_LEVELS,
+        source=review.source, destination=review.destination, source_path=review.source_path,
+        destination_path=review.destination_path, items=review.items, items_json=review.items_json,
+        options=review.options, form_token=review.form_token, error=review.error,
+        back=safe_next_path(back) or url_for("browse.panes"), sync_levels=transfers.SYNC_LEVELS,
     )
-    return make_response(body, 400 if error else 200)
+    return make_response(body, 400 if review.error else 200)
 
 
 @bp.post("/new")
@@ -55,104 +46,50 @@ def review():
         "source_path": request.form.get(f"{side}_path", ""),
         "destination": request.form.get(other, ""),
         "destination_path": request.form.get(f"{other}_path", ""),
-        "back": url_for("browse.panes", **state_args(request.form)),
     }
+    back = url_for("browse.panes", **state_args(request.form))
     if not form["source"] or not form["destination"]:
         flash("Open a collection in both panes first: the selection goes to the folder open in the other pane.", "error")
-        return redirect(form["back"])
+        return redirect(back)
     chosen = [(name, False) for name in request.form.getlist(f"{side}_file")]
     chosen += [(name, True) for name in request.form.getlist(f"{side}_dir")]
     if not chosen:
         flash(f"Select files or folders in the {side} pane first.", "error")
-        return redirect(form["back"])
-    items = transfers.items_from_selection(form["source_path"], form["destination_path"], chosen)
-    return _review_page(form, items=items, options=transfers.TransferOptions(), form_token=new_form_token())
+        return redirect(back)
+    return _review_page(transfer_forms.review_selection(current_user_id(), form, chosen), back)
 
 
 @bp.post("/submit")
 @login_required
 def submit():
     """Submit the reviewed transfer once, however often the button is pressed or the page reloaded."""
-    form = {key: request.form.get(key, "") for key in ("source", "destination", "source_path", "destination_path", "back")}
-    token = request.form.get("form_token", "")
-    try:
-        raw_items = json.loads(request.form.get("items") or "null")
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser allows
-        raw_items = None
-    items = transfers.items_from_document(raw_items)
-    options = None
-    try:
-        options = transfers.parse_options(request.form)
-        transfer = transfers.build_request(form["source"], form["destination"], items, options)
-        submitted = transfers.submit_transfer(current_user_id(), token, transfer)
-    except FIXABLE as err:
-        if getattr(err, "field", None) == "form_token":
-            token = new_form_token()
-        return _review_page(form, items=items, options=options or _typed_options(), form_token=token, error=err)
-    return _after_submit(submitted)
+    outcome = transfer_forms.submit_review(current_user_id(), request.form)
+    if outcome.review is not None:
+        return _review_page(outcome.review, request.form.get("back"))
+    return _after_submit(outcome.submitted)
 
 
-def _typed_options() -> transfers.TransferOptions:
-    """The options as typed, for re-display when one of them was refused (nothing typed is lost)."""
-    return transfers.TransferOptions(
-        label=(request.form.get("label") or "")[: transfers.MAX_LABEL * 2],
-        sync_level=request.form.get("sync_level") if request.form.get("sync_level") in transfers.SYNC_LEVELS else "",
-        deadline=request.form.get("deadline") or "",
-        exclude_rules=tuple((line.strip(), "") for line in (request.form.get("exclude_rules") or "").splitlines()
-                            if line.strip()),
-        flags=frozenset(name for name in transfers.BOOLEAN_OPTIONS if request.form.get(name)),
-    )
-
-
-def _batch_page(values: dict[str, str], options: transfers.TransferOptions, form_token: str,
-                error: InvalidRequest | None = None, status: int = 200):
-    line_errors = error.line_errors if isinstance(error, transfers.BatchListInvalid) else []
-    body = render_template("transfers/batch.html", values=values, options=options, form_token=form_token,
-                           error=error, line_errors=line_errors, sync_levels=transfers.SYNC_LEVELS)
+def _batch_page(batch: transfer_forms.BatchForm, status: int = 200):
+    body = render_template("transfers/batch.html", values=batch.values, options=batch.options,
+                           form_token=batch.form_token, error=batch.error, line_errors=batch.line_errors,
+                           sync_levels=transfers.SYNC_LEVELS)
     return make_response(body, status)
-
-
-BATCH_FIELDS = ("source", "source_path", "destination", "destination_path", "batch")
 
 
 @bp.get("/batch")
 @login_required
 def batch():
     """The batch form: two collections, two base folders and a list of `source destination` lines."""
-    values = {key: request.args.get(key, "") for key in BATCH_FIELDS}
-    return _batch_page(values, transfers.TransferOptions(), new_form_token())
-
-
-def _uploaded_list() -> str | None:
-    upload = request.files.get("batch_file")
-    if upload is None or not upload.filename:
-        return None
-    raw = upload.read(transfers.MAX_BATCH_BYTES + 1)
-    if len(raw) > transfers.MAX_BATCH_BYTES:
-        raise InvalidRequest("The uploaded list is larger than 1 MB; split it into several transfers.", field="batch")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidRequest("The uploaded list is not UTF-8 text.", field="batch") from None
+    return _batch_page(transfer_forms.batch_form(request.args))
 
 
 @bp.post("/batch")
 @login_required
 def submit_batch():
     """Validate every line first; submit only a list with no errors, and only once."""
-    values = {key: request.form.get(key, "") for key in BATCH_FIELDS}
-    token = request.form.get("form_token", "")
-    options = None
-    try:
-        uploaded = _uploaded_list()
-        if uploaded is not None:
-            values["batch"] = uploaded
-        options = transfers.parse_options(request.form)
-        items = transfers.parse_batch(values["batch"], values["source_path"], values["destination_path"])
-        transfer = transfers.build_request(values["source"], values["destination"], items, options)
-        submitted = transfers.submit_transfer(current_user_id(), token, transfer)
-    except FIXABLE as err:
-        if getattr(err, "field", None) == "form_token":
-            token = new_form_token()
-        return _batch_page(values, options or _typed_options(), token, err, status=400)
-    return _after_submit(submitted)
+    upload = request.files.get("batch_file")
+    outcome = transfer_forms.submit_batch(current_user_id(), request.form,
+                                          upload.stream if upload is not None and upload.filename else None)
+    if outcome.batch is not None:
+        return _batch_page(outcome.batch, status=400)
+    return _after_submit(outcome.submitted)
