@@ -36,7 +36,7 @@ def create_app(settings: EmulatorSettings) -> Flask:
     init_db(app)
 
     from emulator.auth import bp as auth_bp
-    from emulator.transfer import bp as transfer_bp
+    from emulator.transfer.http import bp as transfer_bp
     from emulator.search import bp as search_bp
     from emulator.https import bp as https_bp
     from emulator.control import bp as control_bp

@@ -79,9 +79,9 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
 def _start_runner(app) -> Any:  # noqa: ANN001 - Flask app
     # The task runner belongs to the transfer service; it may not exist in a partial checkout.
     try:
-        from emulator.transfer import runner
+        from emulator.transfer.tasks import runner
     except ImportError:
-        log.warning("emulator.transfer.runner is missing: transfer tasks will not run")
+        log.warning("emulator.transfer.tasks.runner is missing: transfer tasks will not run")
         return None
     start = getattr(runner, "start_runner", None)
     return start(app) if callable(start) else None
@@ -89,7 +89,7 @@ def _start_runner(app) -> Any:  # noqa: ANN001 - Flask app
 
 def _ensure_big_folder(app, entries: int) -> None:  # noqa: ANN001 - Flask app
     from emulator.seed import update_seed_manifest
-    from emulator.transfer.control import create_big_folder
+    from emulator.transfer.storage.big_folder import create_big_folder
 
     update_seed_manifest(app, "big_folder", create_big_folder(app, entries))
 

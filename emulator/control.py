@@ -104,7 +104,7 @@ def collection_availability(collection_id: str):
     body = _json_body()
     if not isinstance(body.get("available"), bool):
         raise bad_request("'available' must be true or false.")
-    from emulator.transfer.control import set_availability
+    from emulator.transfer.access import set_availability
 
     with write_lock:
         session = db_session()
@@ -123,7 +123,7 @@ def collection_quota(collection_id: str):
     body = _json_body()
     if "quota_bytes" not in body:
         raise bad_request("'quota_bytes' is required (a byte count, or null to remove the quota).")
-    from emulator.transfer.quota import set_collection_quota
+    from emulator.transfer.storage.quota import set_collection_quota
 
     with write_lock:
         session = db_session()
@@ -140,7 +140,7 @@ def big_folder():
     if isinstance(entries, bool) or not isinstance(entries, int) or entries <= 0:
         raise bad_request("'entries' must be a positive integer.")
     from emulator.seed import update_seed_manifest, write_manifest
-    from emulator.transfer.control import create_big_folder
+    from emulator.transfer.storage.big_folder import create_big_folder
 
     result = create_big_folder(current_app._get_current_object(), entries)
     update_seed_manifest(current_app._get_current_object(), "big_folder", result)

@@ -49,7 +49,7 @@ def init_db(app) -> None:  # noqa: ANN001 - Flask app
     # Import the model modules so their tables are registered on Base.metadata.
     from emulator.auth import models as _auth_models  # noqa: F401
     from emulator.transfer import models as _transfer_models  # noqa: F401
-    from emulator.transfer import task_models as _task_models  # noqa: F401
+    from emulator.transfer.tasks import models as _task_models  # noqa: F401
     from emulator.search import models as _search_models  # noqa: F401
 
     engine = make_engine(app.config["EMULATOR_DATABASE"])

@@ -25,8 +25,8 @@ from emulator.https import bp
 from emulator.https.ranges import RangeNotSatisfiable, parse_range
 from emulator.transfer.access import READ, WRITE, get_collection, require_access
 from emulator.transfer.models import Collection
-from emulator.transfer.quota import QuotaExceeded, QuotaGuard
-from emulator.transfer.task_runtime import temp_name
+from emulator.transfer.storage.quota import QuotaExceeded, QuotaGuard
+from emulator.transfer.tasks.runtime import temp_name
 
 CHUNK = 64 * 1024
 METHODS = ["GET", "HEAD", "PUT", "DELETE"]

@@ -1,14 +1,6 @@
-"""Emulated Globus Transfer v0.10: collections, filesystem operations, tasks, ACLs, roles, bookmarks."""
-from flask import Blueprint
+"""Emulated Globus Transfer v0.10: collections, filesystem operations, tasks, ACLs, roles, bookmarks.
 
-bp = Blueprint("transfer", __name__)
-
-# View modules register their routes on `bp` when imported.
-from emulator.transfer import (  # noqa: E402,F401
-    acl_views,
-    bookmark_views,
-    endpoint_views,
-    fs_views,
-    manager_views,
-    task_views,
-)
+`http/` holds the views (one module per resource, all on one blueprint), `tasks/` the task engine
+and its runner, `storage/` the collections' files on disk; the catalogue tables, permissions,
+shared documents and errors sit here beside them. docs/emulator.md maps every module.
+"""

@@ -17,17 +17,19 @@ from sqlalchemy.orm import Session
 from emulator.auth.tokens import TokenContext
 from emulator.db import write_lock
 from emulator.errors import GlobusError
-from emulator.transfer.models import AclRule, Collection, MappedIdentity, RecentUse, RoleAssignment
-from emulator.transfer.paths import CollectionPath, fs_path, parse_path
+from emulator.transfer.errors import endpoint_not_found
+from emulator.transfer.models import (
+    AclRule,
+    Collection,
+    MappedIdentity,
+    RecentUse,
+    RoleAssignment,
+)
+from emulator.transfer.storage.paths import CollectionPath, fs_path, parse_path
 
 TRANSFER_ALL_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 GUEST_KINDS = ("guest", "public")
 READ, WRITE = "r", "rw"
-
-
-def endpoint_not_found(collection_id: str) -> GlobusError:
-    """The 404 Transfer answers for an unknown endpoint or collection id."""
-    return GlobusError(404, "EndpointNotFound", f"No such endpoint with id '{collection_id}'.")
 
 
 def get_collection(session: Session, collection_id: str) -> Collection:
@@ -57,6 +59,16 @@ def ensure_available(collection: Collection, session: Session | None = None) -> 
                 f"Endpoint {target.display_name} ({target.id}) is not available: the server "
                 "did not respond. Try again later.",
             )
+
+
+# The control API's outage switch lives beside the check it drives; no Globus token reaches it.
+def set_availability(session: Session, collection_id_: str, available: bool) -> dict:
+    """Make a collection (un)available: while unavailable, operations on it answer 503 EndpointError."""
+    collection = get_collection(session, collection_id_)
+    with write_lock:
+        collection.available = bool(available)
+        session.commit()
+    return {"id": collection.id, "display_name": collection.display_name, "available": collection.available}
 
 
 def resolve_path(collection: Collection, path: str) -> Path:

@@ -12,7 +12,7 @@ from emulator.auth.tokens import TokenContext
 from emulator.errors import GlobusError
 from emulator.transfer.access import effective_roles
 from emulator.transfer.models import Collection
-from emulator.transfer.task_models import Task
+from emulator.transfer.tasks.models import Task
 
 MONITOR_ROLES = frozenset({"administrator", "activity_manager", "activity_monitor"})
 MANAGER_ROLES = frozenset({"administrator", "activity_manager"})

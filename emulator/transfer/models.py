@@ -1,4 +1,4 @@
-"""Transfer catalogue tables: collections, ACL rules, role assignments, bookmarks, recent use.
+"""Transfer catalogue tables: collections, ACL rules, roles, bookmarks, recent use, quotas, big folder.
 
 Files themselves live on disk under each collection's `root_path`; these tables hold what Globus
 keeps about them: who owns a collection, who may read or write where, and per-user bookmarks.
@@ -8,7 +8,15 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emulator.db import Base
@@ -162,3 +170,14 @@ class BigFolder(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CollectionQuota(Base):
+    """A storage quota (bytes) on a collection; without a row a collection has no quota."""
+
+    __tablename__ = "transfer_collection_quotas"
+
+    collection_id: Mapped[str] = mapped_column(
+        ForeignKey("transfer_collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    quota_bytes: Mapped[int] = mapped_column(Integer)

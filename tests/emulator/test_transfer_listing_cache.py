@@ -16,10 +16,15 @@ import globus_sdk
 import pytest
 from flask import Flask
 
-from emulator.transfer import listing_cache
-from emulator.transfer.listing import list_directory
-from emulator.transfer.listing_cache import LISTING_CACHE, ListingCache, directory_stamp, is_settled
-from emulator.transfer.ls_query import parse_filters, parse_orderby
+from emulator.transfer.storage import listing_cache
+from emulator.transfer.storage.listing import list_directory
+from emulator.transfer.storage.listing_cache import (
+    LISTING_CACHE,
+    ListingCache,
+    directory_stamp,
+    is_settled,
+)
+from emulator.transfer.storage.listing_query import parse_listing_filters, parse_listing_orderby
 from tests.emulator.transfer_clients import collection_id, transfer_as
 
 LAPTOP = collection_id("alice-laptop")
@@ -128,8 +133,8 @@ def request_context():
 
 
 def page(directory: Path, orderby: str = "type ASC,name ASC", filters: tuple[str, ...] = (), root: Path | None = None):
-    return list_directory(directory, root or directory, show_hidden=False, filters=parse_filters(list(filters)),
-                          order_key=parse_orderby(orderby), offset=0, limit=100)
+    return list_directory(directory, root or directory, show_hidden=False, filters=parse_listing_filters(list(filters)),
+                          order_key=parse_listing_orderby(orderby), offset=0, limit=100)
 
 
 def test_a_recently_changed_folder_is_listed_but_not_cached(tmp_path, request_context):

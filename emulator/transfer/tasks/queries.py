@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from emulator.auth.tokens import TokenContext, require_token
+from emulator.auth.tokens import TokenContext
 from emulator.errors import GlobusError
-from emulator.transfer.request_args import bad_request
-from emulator.transfer.task_models import Task, TaskEvent, TaskFileResult
+from emulator.transfer.errors import bad_request
+from emulator.transfer.tasks.models import Task, TaskEvent, TaskFileResult
 
-TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 RESULTS_PAGE_SIZE = 100
 MAX_MARKER = 2**63 - 1
 
@@ -34,11 +33,6 @@ ORDERABLE = {
     "source_endpoint_id": Task.source_endpoint_id,
     "destination_endpoint_id": Task.destination_endpoint_id,
 }
-
-
-def transfer_caller() -> TokenContext:
-    """The caller of a Transfer API request, from its bearer token (401 otherwise)."""
-    return require_token(TRANSFER_RESOURCE_SERVER)
 
 
 def task_not_found(task_id: str) -> GlobusError:
@@ -107,7 +101,7 @@ def _task_ids(raw: str) -> list[str]:
     return ids
 
 
-def filter_conditions(raw: str | None) -> list[Any]:
+def task_list_filters(raw: str | None) -> list[Any]:
     """Parse task_list's `filter` ("status:ACTIVE,INACTIVE/type:TRANSFER/label:~x/...")."""
     if not raw:
         return []
@@ -151,7 +145,7 @@ def filter_conditions(raw: str | None) -> list[Any]:
     return conditions
 
 
-def order_clauses(raw: str | None) -> list[Any]:
+def task_list_order(raw: str | None) -> list[Any]:
     """Parse `orderby` ("request_time DESC,label"); newest first when absent."""
     if not raw:
         return [Task.request_time.desc(), Task.id]

@@ -7,17 +7,33 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from emulator.auth.tokens import TokenContext, require_token
+from emulator.auth.tokens import TokenContext
 from emulator.db import db_session, write_lock
 from emulator.errors import GlobusError
-from emulator.transfer import bp
-from emulator.transfer.access import can_administer, can_manage_acl, effective_roles, get_collection
+from emulator.transfer.access import (
+    can_administer,
+    can_manage_acl,
+    effective_roles,
+    get_collection,
+)
 from emulator.transfer.documents import access_document, result_document, role_document
-from emulator.transfer.models import PRINCIPAL_TYPES, ROLE_NAMES, AclRule, Collection, RoleAssignment
-from emulator.transfer.paths import parse_path
-from emulator.transfer.request_args import bad_request, json_object, resource_path, string_field
+from emulator.transfer.errors import bad_request
+from emulator.transfer.http import bp
+from emulator.transfer.http.request_args import (
+    json_object,
+    resource_path,
+    string_field,
+    transfer_caller,
+)
+from emulator.transfer.models import (
+    PRINCIPAL_TYPES,
+    ROLE_NAMES,
+    AclRule,
+    Collection,
+    RoleAssignment,
+)
+from emulator.transfer.storage.paths import parse_path
 
-TRANSFER_RS = "transfer.api.globus.org"
 ACL_FIELDS = ("principal_type", "principal", "path", "permissions", "notify_email", "notify_message",
               "expiration_date", "role_id", "role_type", "id", "create_time")
 
@@ -32,7 +48,7 @@ def _is_uuid(value: object) -> bool:
 
 def _acl_collection(collection_id: str) -> tuple[TokenContext, Session, Collection]:
     """The caller, session and guest collection, once the caller is allowed to manage its ACL."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     collection = get_collection(session, collection_id)
     if collection.kind not in ("guest", "public"):
@@ -156,7 +172,7 @@ def delete_endpoint_acl_rule(collection_id: str, rule_id: str):
 # ---- roles -------------------------------------------------------------------------------------
 
 def _role_collection(collection_id: str, *, change: bool) -> tuple[TokenContext, Session, Collection]:
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     collection = get_collection(session, collection_id)
     allowed = can_administer(session, ctx, collection) if change else bool(effective_roles(session, ctx, collection))

@@ -14,11 +14,18 @@ from sqlalchemy.orm import Session
 
 from emulator.auth.tokens import TokenContext
 from emulator.errors import GlobusError
-from emulator.transfer.access import READ, WRITE, get_collection, note_use, require_access
+from emulator.transfer.access import (
+    READ,
+    WRITE,
+    get_collection,
+    note_use,
+    require_access,
+)
+from emulator.transfer.errors import bad_request
 from emulator.transfer.models import Collection
-from emulator.transfer.paths import parse_path
-from emulator.transfer.request_args import bad_request
-from emulator.transfer.task_fields import (
+from emulator.transfer.storage.paths import parse_path
+from emulator.transfer.tasks.models import Task, TaskItem, now_seconds
+from emulator.transfer.tasks.submission_fields import (
     filter_rules_field,
     only_known,
     optional_bool,
@@ -28,7 +35,6 @@ from emulator.transfer.task_fields import (
     submission_id_field,
     sync_level_field,
 )
-from emulator.transfer.task_models import Task, TaskItem, now_seconds
 
 MAX_ITEMS = 100_000
 CHECKSUM_ALGORITHMS = ("MD5", "SHA1", "SHA256", "SHA512", "ADLER32")

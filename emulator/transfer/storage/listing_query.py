@@ -10,8 +10,8 @@ import datetime as dt
 import fnmatch
 from typing import Any, Callable, Iterable
 
-from emulator.transfer.listing import Entry
-from emulator.transfer.request_args import bad_request
+from emulator.transfer.errors import bad_request
+from emulator.transfer.storage.listing import Entry
 
 ORDER_FIELDS = ("name", "type", "size", "last_modified", "permissions", "user", "group")
 STRING_FILTER_FIELDS = ("name", "permissions", "user", "group")
@@ -97,7 +97,7 @@ def _string_clause(field: str, spec: str) -> Predicate:
     return (lambda e: not matches(e)) if negate else matches
 
 
-def parse_filters(raw_filters: Iterable[str]) -> list[Predicate]:
+def parse_listing_filters(raw_filters: Iterable[str]) -> list[Predicate]:
     """Turn Transfer filter strings into predicates; unknown fields or bad values are a 400."""
     return [_described(predicate, frozenset({field}), clause) for field, clause, predicate in _clauses(raw_filters)]
 
@@ -151,7 +151,7 @@ def _field_value(entry: Entry, field: str) -> Any:
     return getattr(entry, field)
 
 
-def parse_orderby(raw: str | None) -> Callable[[Entry], tuple]:
+def parse_listing_orderby(raw: str | None) -> Callable[[Entry], tuple]:
     """A sort key from Transfer's orderby ("name ASC,size DESC"); default is name ascending."""
     specs: list[tuple[str, bool]] = []
     for part in (raw or "name ASC").split(","):

@@ -6,18 +6,23 @@ import os
 
 from flask import jsonify, request
 
-from emulator.auth.tokens import require_token
 from emulator.db import db_session
 from emulator.errors import GlobusError
-from emulator.transfer import bp
 from emulator.transfer.access import get_collection, note_use, require_access
 from emulator.transfer.documents import result_document
-from emulator.transfer.listing import entry_for, list_directory
-from emulator.transfer.ls_query import parse_filters, parse_orderby
-from emulator.transfer.paths import CollectionPath, parse_path
-from emulator.transfer.request_args import bool_arg, int_arg, json_object, resource_path, string_field
+from emulator.transfer.http import bp
+from emulator.transfer.http.request_args import (
+    bool_arg,
+    int_arg,
+    json_object,
+    resource_path,
+    string_field,
+    transfer_caller,
+)
+from emulator.transfer.storage.listing import entry_for, list_directory
+from emulator.transfer.storage.listing_query import parse_listing_filters, parse_listing_orderby
+from emulator.transfer.storage.paths import CollectionPath, parse_path
 
-TRANSFER_RS = "transfer.api.globus.org"
 MAX_LS_LIMIT = 100_000
 
 
@@ -31,7 +36,7 @@ def _external(operation: str, reason: str, message: str) -> GlobusError:
 
 
 def _open_operation(collection_id: str):
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     collection = get_collection(session, collection_id)
     return ctx, session, collection
@@ -45,8 +50,8 @@ def operation_ls(collection_id: str):
     limit = int_arg("limit", MAX_LS_LIMIT, minimum=1, maximum=MAX_LS_LIMIT)
     offset = int_arg("offset", 0, minimum=0, maximum=10**9)
     show_hidden = bool_arg("show_hidden", True)
-    filters = parse_filters(request.args.getlist("filter"))
-    order_key = parse_orderby(request.args.get("orderby"))
+    filters = parse_listing_filters(request.args.getlist("filter"))
+    order_key = parse_listing_orderby(request.args.get("orderby"))
     directory = require_access(session, ctx, collection, cpath, "r")
     try:
         page = list_directory(

@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from emulator.transfer.request_args import bad_request
+from emulator.transfer.errors import bad_request
 
 DEFAULT_DEADLINE_SECONDS = 24 * 3600
 FILTER_RULE_FIELDS = {"DATA_TYPE", "method", "name", "type"}

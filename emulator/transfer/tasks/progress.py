@@ -1,4 +1,4 @@
-"""The runner's window onto one task in the database: counters, results, events and control checks.
+"""The runner's window onto one task in the database: counters, results, events and stop checks.
 
 Work code calls `add(...)`, `succeeded_file(...)`, `event(...)` freely; they are buffered and
 written at most every half second (so progress is visible without a write per chunk). It calls
@@ -16,8 +16,14 @@ from sqlalchemy import select, update
 
 from emulator.db import session_scope, write_lock
 from emulator.transfer.models import Collection
-from emulator.transfer.task_control import add_event, finish_failed
-from emulator.transfer.task_models import Task, TaskEvent, TaskFileResult, TaskItem, now_seconds
+from emulator.transfer.tasks.lifecycle import add_event, finish_failed
+from emulator.transfer.tasks.models import (
+    Task,
+    TaskEvent,
+    TaskFileResult,
+    TaskItem,
+    now_seconds,
+)
 
 FLUSH_INTERVAL = 0.5
 CHECK_INTERVAL = 0.25
@@ -43,7 +49,7 @@ class TaskFailed(Exception):
 
 
 class TaskProgress:
-    """Buffered progress writer and control-state reader for one task run."""
+    """Buffered progress writer and stop-state reader for one task run."""
 
     def __init__(self, app, task_id: str, runner_id: str, collection_ids: list[str],  # noqa: ANN001
                  stop_event: threading.Event | None = None) -> None:
@@ -151,7 +157,7 @@ class TaskProgress:
             ).all()
         self.unavailable = sorted({f"{r.display_name} ({r.id})" for r in rows if not r.available})
 
-    # -- control ---------------------------------------------------------------------------
+    # -- stop checks -----------------------------------------------------------------------
     def checkpoint(self, *, force: bool = False) -> None:
         """Between chunks: flush if due, then stop, fail at the deadline, or wait while blocked."""
         if self.stop_event.is_set():

@@ -16,8 +16,8 @@ from emulator.db import session_scope
 from emulator.errors import GlobusError
 from emulator.transfer.access import READ, TRANSFER_ALL_SCOPE, WRITE, require_access
 from emulator.transfer.models import Collection
-from emulator.transfer.task_models import Task
-from emulator.transfer.task_progress import CHECK_INTERVAL, TaskFailed, TaskProgress
+from emulator.transfer.tasks.models import Task
+from emulator.transfer.tasks.progress import CHECK_INTERVAL, TaskFailed, TaskProgress
 
 TEMP_PREFIX = ".globus-part-"
 

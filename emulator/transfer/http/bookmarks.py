@@ -5,17 +5,22 @@ from flask import jsonify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from emulator.auth.tokens import TokenContext, require_token
+from emulator.auth.tokens import TokenContext
 from emulator.db import db_session, write_lock
 from emulator.errors import GlobusError
-from emulator.transfer import bp
 from emulator.transfer.access import get_collection
 from emulator.transfer.documents import bookmark_document, result_document
+from emulator.transfer.errors import bad_request
+from emulator.transfer.http import bp
+from emulator.transfer.http.request_args import (
+    json_object,
+    resource_path,
+    string_field,
+    transfer_caller,
+)
 from emulator.transfer.models import Bookmark
-from emulator.transfer.paths import parse_path
-from emulator.transfer.request_args import bad_request, json_object, resource_path, string_field
+from emulator.transfer.storage.paths import parse_path
 
-TRANSFER_RS = "transfer.api.globus.org"
 MAX_NAME_LENGTH = 128
 MAX_BOOKMARKS_PER_USER = 1000
 BOOKMARK_FIELDS = ("name", "endpoint_id", "path", "pinned", "id")
@@ -67,7 +72,7 @@ def _exists(name: str) -> GlobusError:
 @bp.get("/v0.10/bookmark_list")
 def bookmark_list():
     """The caller's bookmarks, pinned first, then by name."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     rows = session.scalars(
         select(Bookmark).where(Bookmark.identity_id == ctx.identity_id)
@@ -79,7 +84,7 @@ def bookmark_list():
 @bp.post("/v0.10/bookmark")
 def create_bookmark():
     """Bookmark a directory on a collection; names are unique per user."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     body = json_object("bookmark", allowed=BOOKMARK_FIELDS, required=("name", "endpoint_id", "path"))
     name = _validated_name(body)
@@ -101,14 +106,14 @@ def create_bookmark():
 @bp.get("/v0.10/bookmark/<bookmark_id>")
 def get_bookmark(bookmark_id: str):
     """One of the caller's bookmarks."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     return jsonify(bookmark_document(_own_bookmark(db_session(), ctx, bookmark_id)))
 
 
 @bp.put("/v0.10/bookmark/<bookmark_id>")
 def update_bookmark(bookmark_id: str):
     """Rename or (un)pin a bookmark; its collection and path are fixed once created."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     bookmark = _own_bookmark(session, ctx, bookmark_id)
     body = json_object("bookmark", allowed=BOOKMARK_FIELDS)
@@ -132,7 +137,7 @@ def update_bookmark(bookmark_id: str):
 @bp.delete("/v0.10/bookmark/<bookmark_id>")
 def delete_bookmark(bookmark_id: str):
     """Delete one of the caller's bookmarks."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     bookmark = _own_bookmark(session, ctx, bookmark_id)
     with write_lock:

@@ -1,16 +1,19 @@
-"""Strict parsing of Transfer request bodies and query parameters into clear Globus 400 errors."""
+"""What a Transfer request carries: its caller, and strict parsing of its body and query into 400s."""
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from flask import request
 
-from emulator.errors import GlobusError
+from emulator.auth.tokens import TokenContext, require_token
+from emulator.transfer.errors import bad_request
+
+TRANSFER_RS = "transfer.api.globus.org"
 
 
-def bad_request(message: str, code: str = "ClientError.BadRequest") -> GlobusError:
-    """A 400 in Transfer's error format."""
-    return GlobusError(400, code, message)
+def transfer_caller() -> TokenContext:
+    """The caller of a Transfer API request, from its bearer token (401 otherwise)."""
+    return require_token(TRANSFER_RS)
 
 
 def json_object(

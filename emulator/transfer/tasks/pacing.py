@@ -8,7 +8,7 @@ import random
 import time
 from typing import Callable
 
-from emulator.transfer.task_progress import TaskProgress
+from emulator.transfer.tasks.progress import TaskProgress
 
 MAX_CHUNK = 1024 * 1024
 MIN_CHUNK = 64

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from emulator.db import write_lock
 from emulator.errors import bad_request
 from emulator.transfer.access import get_collection
-from emulator.transfer.models import Collection
-from emulator.transfer.task_models import CollectionQuota
+from emulator.transfer.models import Collection, CollectionQuota
 
 MAX_QUOTA_BYTES = 2**63 - 1
 

@@ -8,9 +8,17 @@ from sqlalchemy import and_, or_, select
 
 from emulator.db import db_session, write_lock
 from emulator.errors import GlobusError
-from emulator.transfer import bp
 from emulator.transfer.access import effective_roles
 from emulator.transfer.documents import endpoint_document, result_document
+from emulator.transfer.errors import bad_request
+from emulator.transfer.http import bp
+from emulator.transfer.http.request_args import (
+    bool_arg,
+    int_arg,
+    resource_path,
+    transfer_caller,
+)
+from emulator.transfer.http.tasks import event_list_body, results_body
 from emulator.transfer.manager_access import (
     MANAGER_ROLES,
     MONITOR_ROLES,
@@ -21,18 +29,20 @@ from emulator.transfer.manager_access import (
     touching_condition,
 )
 from emulator.transfer.models import Collection
-from emulator.transfer.request_args import bad_request, bool_arg, int_arg, resource_path
-from emulator.transfer.task_control import admin_pause, admin_resume, cancel_task, pause_info_document
-from emulator.transfer.task_documents import collections_by_id, manager_task_document
-from emulator.transfer.task_models import LIVE_STATUSES, AdminCancel, Task
-from emulator.transfer.task_queries import (
+from emulator.transfer.tasks.documents import collections_by_id, manager_task_document
+from emulator.transfer.tasks.lifecycle import (
+    admin_pause,
+    admin_resume,
+    cancel_task,
+    pause_info_document,
+)
+from emulator.transfer.tasks.models import LIVE_STATUSES, AdminCancel, Task
+from emulator.transfer.tasks.queries import (
     TASK_STATUSES,
     load_task,
     task_not_found,
     time_range,
-    transfer_caller,
 )
-from emulator.transfer.task_views import event_list_body, results_body
 
 MAX_TASK_IDS = 50
 

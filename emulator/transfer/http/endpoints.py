@@ -5,23 +5,23 @@ from flask import jsonify, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from emulator.auth.tokens import TokenContext, require_token
+from emulator.auth.tokens import TokenContext
 from emulator.db import db_session
-from emulator.transfer import bp
 from emulator.transfer.access import (
     GUEST_KINDS,
-    rule_applies,
     effective_roles,
     get_collection,
     is_mapped_identity,
     is_owner,
+    rule_applies,
 )
 from emulator.transfer.documents import endpoint_document
+from emulator.transfer.errors import bad_request
+from emulator.transfer.http import bp
+from emulator.transfer.http.request_args import bool_arg, int_arg, transfer_caller
 from emulator.transfer.models import ENTITY_TYPES, AclRule, Collection, RecentUse
-from emulator.transfer.request_args import bad_request, bool_arg, int_arg
-from emulator.transfer.task_models import LIVE_STATUSES, Task
+from emulator.transfer.tasks.models import LIVE_STATUSES, Task
 
-TRANSFER_RS = "transfer.api.globus.org"
 SEARCH_SCOPES = (
     "all", "my-endpoints", "my-gcp-endpoints", "recently-used", "in-use",
     "shared-by-me", "shared-with-me", "administered-by-me",
@@ -54,7 +54,7 @@ def _document(session: Session, ctx: TokenContext, collection: Collection, in_us
 @bp.get("/v0.10/endpoint/<collection_id>")
 def get_endpoint(collection_id: str):
     """One endpoint document, with the caller's effective roles."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     collection = get_collection(session, collection_id)
     return jsonify(_document(session, ctx, collection, _in_use_ids(session, ctx)))
@@ -140,7 +140,7 @@ def _search_args() -> dict:
 @bp.get("/v0.10/endpoint_search")
 def endpoint_search():
     """Search the collections the caller can see, by text and scope, paged by limit/offset."""
-    ctx = require_token(TRANSFER_RS)
+    ctx = transfer_caller()
     session = db_session()
     args = _search_args()
     in_use = _in_use_ids(session, ctx)

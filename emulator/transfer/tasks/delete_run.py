@@ -12,8 +12,8 @@ import stat
 from fnmatch import fnmatchcase
 from typing import Any
 
-from emulator.transfer.task_progress import TaskFailed, TaskProgress
-from emulator.transfer.task_runtime import PathResolver, child_display
+from emulator.transfer.tasks.progress import TaskFailed, TaskProgress
+from emulator.transfer.tasks.runtime import PathResolver, child_display
 
 GLOB_CHARS = re.compile(r"(?<!\\)[*?\[]")
 ESCAPED_CHAR = re.compile(r"\\([*?\[\]\\])")

@@ -1,4 +1,4 @@
-"""Filter rules of a transfer: which entries found while walking a directory are transferred.
+"""A transfer's `filter_rules`: which entries found while walking a directory are transferred.
 
 Rules are tried in order; the first whose name pattern (and type, if given) matches decides
 ("include" or "exclude"); an entry no rule matches is included. An excluded directory takes

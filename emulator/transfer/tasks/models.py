@@ -1,4 +1,4 @@
-"""Transfer task tables: tasks, their items, events and per-file results, and issued submission ids.
+"""Transfer task tables: tasks, their items, events, per-file results, submission ids, admin cancels.
 
 A task row holds what the task document reports (options, counters, status) plus what the runner
 needs to execute it again after a restart (its items, the lease of the runner working on it).
@@ -226,13 +226,3 @@ class AdminCancel(Base):
     task_ids: Mapped[str] = mapped_column(Text, default="")  # newline separated
     done: Mapped[bool] = mapped_column(Boolean, default=False)
 
-
-class CollectionQuota(Base):
-    """A storage quota (bytes) on a collection; without a row a collection has no quota."""
-
-    __tablename__ = "transfer_collection_quotas"
-
-    collection_id: Mapped[str] = mapped_column(
-        ForeignKey("transfer_collections.id", ondelete="CASCADE"), primary_key=True
-    )
-    quota_bytes: Mapped[int] = mapped_column(Integer)

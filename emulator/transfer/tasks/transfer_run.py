@@ -10,11 +10,17 @@ import stat
 import time
 from typing import Any, Callable
 
-from emulator.transfer.filters import is_included
-from emulator.transfer.quota import QuotaGuard
-from emulator.transfer.task_files import FileCopier
-from emulator.transfer.task_progress import TaskFailed, TaskProgress
-from emulator.transfer.task_runtime import PathResolver, SourceError, child_display, temp_name
+from emulator.transfer.storage.quota import QuotaGuard
+from emulator.transfer.tasks.file_copier import FileCopier
+from emulator.transfer.tasks.filter_rules import is_included
+from emulator.transfer.tasks.progress import TaskFailed, TaskProgress
+from emulator.transfer.tasks.runtime import (
+    PathResolver,
+    SourceError,
+    child_display,
+    temp_name,
+)
+
 
 class TransferRun:
     """Runs the items of one transfer task against the filesystem."""

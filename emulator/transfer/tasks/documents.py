@@ -15,7 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from emulator.transfer.models import Collection
-from emulator.transfer.task_models import COUNTER_FIELDS, Task, TaskEvent, TaskFileResult
+from emulator.transfer.tasks.models import (
+    COUNTER_FIELDS,
+    Task,
+    TaskEvent,
+    TaskFileResult,
+)
 
 
 def task_time(epoch: float | None) -> str | None:

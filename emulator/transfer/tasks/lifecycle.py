@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from emulator.transfer.task_models import Task, TaskEvent, now_seconds
+from emulator.transfer.tasks.models import Task, TaskEvent, now_seconds
 
 
 def add_event(session: Session, task: Task, code: str, description: str, details: str = "", *, is_error: bool = False) -> None:

@@ -17,13 +17,25 @@ from sqlalchemy import exists, select, update
 
 from emulator.db import session_scope, write_lock
 from emulator.transfer.models import Collection
-from emulator.transfer.quota import QuotaGuard
-from emulator.transfer.task_delete import DeleteRun
-from emulator.transfer.task_models import Task, TaskEvent, TaskFileResult, TaskItem, now_seconds
-from emulator.transfer.task_progress import LEASE_SECONDS, TaskFailed, TaskProgress, TaskStopped
-from emulator.transfer.task_runtime import PathResolver, owner_context
-from emulator.transfer.task_transfer import TransferRun
+from emulator.transfer.storage.quota import QuotaGuard
+from emulator.transfer.tasks.delete_run import DeleteRun
+from emulator.transfer.tasks.models import (
+    Task,
+    TaskEvent,
+    TaskFileResult,
+    TaskItem,
+    now_seconds,
+)
+from emulator.transfer.tasks.progress import (
+    LEASE_SECONDS,
+    TaskFailed,
+    TaskProgress,
+    TaskStopped,
+)
+from emulator.transfer.tasks.runtime import PathResolver, owner_context
+from emulator.transfer.tasks.transfer_run import TransferRun
 
+# The logger keeps the name it had before the module moved, so log filters keep matching.
 log = logging.getLogger("emulator.transfer.runner")
 
 RUNNER_KEY = "emulator_task_runner"

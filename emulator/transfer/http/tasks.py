@@ -6,12 +6,11 @@ from sqlalchemy import select
 
 from emulator.db import db_session, write_lock
 from emulator.errors import GlobusError, new_request_id
-from emulator.transfer import bp
 from emulator.transfer.documents import result_document
-from emulator.transfer.request_args import bad_request, int_arg, resource_path
-from emulator.transfer.runner import wake_runner
-from emulator.transfer.task_control import cancel_task, pause_info_document, update_task
-from emulator.transfer.task_documents import (
+from emulator.transfer.errors import bad_request
+from emulator.transfer.http import bp
+from emulator.transfer.http.request_args import int_arg, resource_path, transfer_caller
+from emulator.transfer.tasks.documents import (
     collections_by_id,
     event_document,
     skipped_error_document,
@@ -19,19 +18,30 @@ from emulator.transfer.task_documents import (
     successful_transfer_document,
     task_document,
 )
-from emulator.transfer.task_models import SubmissionId, Task
-from emulator.transfer.task_queries import (
+from emulator.transfer.tasks.lifecycle import (
+    cancel_task,
+    pause_info_document,
+    update_task,
+)
+from emulator.transfer.tasks.models import SubmissionId, Task
+from emulator.transfer.tasks.queries import (
     event_page,
-    filter_conditions,
-    order_clauses,
+    task_list_filters,
+    task_list_order,
     owned_task,
     page_of,
     parse_marker,
     results_page,
-    transfer_caller,
 )
-from emulator.transfer.task_fields import parse_deadline, parse_label
-from emulator.transfer.task_submit import check_permissions, create_task, now, parse_delete, parse_transfer
+from emulator.transfer.tasks.runner import wake_runner
+from emulator.transfer.tasks.submission import (
+    check_permissions,
+    create_task,
+    now,
+    parse_delete,
+    parse_transfer,
+)
+from emulator.transfer.tasks.submission_fields import parse_deadline, parse_label
 
 
 @bp.get("/v0.10/submission_id")
@@ -98,8 +108,8 @@ def task_list():
     limit = int_arg("limit", 10, minimum=1, maximum=1000)
     offset = int_arg("offset", 0, minimum=0, maximum=1_000_000)
     owners = set(ctx.identity_ids) | {ctx.identity_id}
-    query = select(Task).where(Task.owner_id.in_(owners), *filter_conditions(request.args.get("filter")))
-    tasks, total = page_of(session, query.order_by(*order_clauses(request.args.get("orderby"))), limit, offset)
+    query = select(Task).where(Task.owner_id.in_(owners), *task_list_filters(request.args.get("filter")))
+    tasks, total = page_of(session, query.order_by(*task_list_order(request.args.get("orderby"))), limit, offset)
     collections = collections_by_id(session, tasks)
     return jsonify(
         {

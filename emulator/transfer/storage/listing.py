@@ -4,7 +4,7 @@ Queries that read only names and types (the usual "type ASC,name ASC" browse, na
 sorted once and kept in listing_cache while the directory is unchanged, so a page is a slice.
 Other queries stream the directory with os.scandir and keep only what the requested page needs
 (heapq.nsmallest over offset+limit of (sort key, name) pairs). Documents are built for the page
-only, never for every entry. Filters and orderby come from ls_query.
+only, never for every entry. Filters and orderby come from listing_query.
 """
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from emulator.transfer.documents import timestamp
-from emulator.transfer.listing_cache import LISTING_CACHE, directory_stamp, is_settled
-from emulator.transfer.paths import collection_path_for
-
+from emulator.transfer.storage.listing_cache import (
+    LISTING_CACHE,
+    directory_stamp,
+    is_settled,
+)
+from emulator.transfer.storage.paths import collection_path_for
 
 # Fields that change only when an entry is added, removed or renamed (symlinks aside), so a listing
 # ordered and filtered by them alone stays valid while the directory itself is unchanged.

@@ -1,7 +1,7 @@
-"""Test and benchmark controls for the Transfer side: collection outages and the big folder.
+"""The big folder: one directory of many small files, for listing and paging tests and benchmarks.
 
-Called by the control API (`/_emulator/...`) and the command line; never reachable with a
-Globus token.
+Built on request by the control API (`/_emulator/big-folder`) or `--big-folder N`; never reachable
+with a Globus token.
 """
 from __future__ import annotations
 
@@ -16,23 +16,13 @@ from sqlalchemy.orm import Session
 
 from emulator.db import session_scope, write_lock
 from emulator.errors import GlobusError, bad_request
-from emulator.transfer.access import get_collection
 from emulator.transfer.models import BigFolder, Collection
-from emulator.transfer.paths import fs_path, parse_path
 from emulator.transfer.seed import BIG_FOLDER_PATH, BIG_FOLDER_SLUG, collection_id
+from emulator.transfer.storage.paths import fs_path, parse_path
 
 MAX_BIG_FOLDER_ENTRIES = 1_000_000
 # Only one thread may build the big folder at a time; the second caller waits and finds it done.
 _big_folder_lock = threading.Lock()
-
-
-def set_availability(session: Session, collection_id_: str, available: bool) -> dict:
-    """Make a collection (un)available: while unavailable, operations on it answer 503 EndpointError."""
-    collection = get_collection(session, collection_id_)
-    with write_lock:
-        collection.available = bool(available)
-        session.commit()
-    return {"id": collection.id, "display_name": collection.display_name, "available": collection.available}
 
 
 def big_folder_entry_name(index: int) -> str:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from emulator.transfer.quota import QuotaExceeded, QuotaGuard
-from emulator.transfer.sync import file_checksum, needs_copy
-from emulator.transfer.task_pacing import Pacer, TransientFault, fault_offset
-from emulator.transfer.task_progress import TaskFailed, TaskProgress
-from emulator.transfer.task_runtime import SourceError, temp_name
+from emulator.transfer.storage.quota import QuotaExceeded, QuotaGuard
+from emulator.transfer.tasks.pacing import Pacer, TransientFault, fault_offset
+from emulator.transfer.tasks.progress import TaskFailed, TaskProgress
+from emulator.transfer.tasks.runtime import SourceError, temp_name
+from emulator.transfer.tasks.sync_level import file_checksum, needs_copy
 
 
 class FileCopier:
