@@ -7,45 +7,28 @@ from app.auth.access import current_user_id, login_required
 from app.browse.views import render_folder
 from app.collections import bp
 from app.services import collections
-from app.services.errors import InvalidRequest, RemotePermissionDenied
-
-FIXABLE = (InvalidRequest, RemotePermissionDenied)
+from app.services.errors import refusable
 
 
 @bp.get("/")
 @login_required
 def search():
     """Search collections by text within a scope; results are paged."""
-    text = (request.args.get("q") or "").strip()
-    scope = request.args.get("scope") or ("all" if text else "recently-used")
-    results, error, status = None, None, 200
-    if scope == "all" and not text:
-        # Transfer cannot list "all" collections without words to match: ask for them, calmly.
-        body = render_template("collections/search.html", text=text, scope=scope, scopes=collections.SEARCH_SCOPES,
-                               results=None, error=None,
-                               hint="Type some words from a collection's name, owner or description to search all collections.")
-        return make_response(body, 200)
-    try:
-        offset = int(request.args.get("offset") or 0)
-        results = collections.search(current_user_id(), text, scope, offset)
-    except ValueError:
-        error, status = "That page number is not valid.", 400
-    except InvalidRequest as err:
-        error, status = err.message, 400
-    body = render_template("collections/search.html", text=text, scope=scope, scopes=collections.SEARCH_SCOPES,
-                           results=results, error=error)
-    return make_response(body, status)
+    found = collections.find_collections(current_user_id(), request.args.get("q"), request.args.get("scope"),
+                                         request.args.get("offset"))
+    body = render_template("collections/search.html", text=found.text, scope=found.scope,
+                           scopes=collections.SEARCH_SCOPES, results=found.results, error=found.error,
+                           hint=found.hint)
+    return make_response(body, 400 if found.error else 200)
 
 
 @bp.get("/<collection_id>")
 @login_required
 def detail(collection_id: str):
     """What a collection is, who runs it, how to reach it, and the user's bookmarks on it."""
-    user_id = current_user_id()
-    collection = collections.get_collection(user_id, collection_id, fresh=True)
-    marks = [mark for mark in collections.list_bookmarks(user_id) if mark.collection_id == collection.id]
-    return render_template("collections/detail.html", collection=collection, bookmarks=marks,
-                           consent=collections.data_access_consent(user_id, collection))
+    page = collections.collection_page(current_user_id(), collection_id)
+    return render_template("collections/detail.html", collection=page.collection, bookmarks=page.bookmarks,
+                           consent=page.consent)
 
 
 @bp.get("/bookmarks")
@@ -69,11 +52,11 @@ def create_bookmark():
     collection_id = request.form.get("collection_id", "")
     path = request.form.get("path", "")
     name = request.form.get("name", "")
-    try:
+    with refusable() as refused:
         mark = collections.create_bookmark(current_user_id(), collection_id, path, name)
-    except FIXABLE as err:
+    if refused.error:
         return render_folder(collections.validate_collection_id(collection_id), status=400,
-                             form_errors={"bookmark": err.message}, form_values={"bookmark": name},
+                             form_errors={"bookmark": refused.error.message}, form_values={"bookmark": name},
                              source={"path": path})
     flash(f"Bookmarked as “{mark.name}”.", "success")
     return redirect(url_for("browse.folder", collection_id=mark.collection_id, path=mark.path))
@@ -84,10 +67,10 @@ def create_bookmark():
 def rename_bookmark(bookmark_id: str):
     """Give a bookmark a new name."""
     name = request.form.get("name", "")
-    try:
+    with refusable() as refused:
         collections.rename_bookmark(current_user_id(), bookmark_id, name)
-    except FIXABLE as err:
-        return _bookmarks_page_with_error(bookmark_id, err.message, name)
+    if refused.error:
+        return _bookmarks_page_with_error(bookmark_id, refused.error.message, name)
     flash(f"Bookmark renamed to “{name.strip()}”.", "success")
     return redirect(url_for("collections.bookmarks"))
 

@@ -35,6 +35,8 @@ ENTITY_TYPE_LABELS = {
 COLLECTION_CACHE_SECONDS = 30
 COLLECTION_CACHE_SIZE = 2048
 MAX_BOOKMARK_NAME = 128
+# Transfer cannot list "all" collections without words to match: the search page asks for them, calmly.
+SEARCH_ALL_HINT = "Type some words from a collection's name, owner or description to search all collections."
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,43 @@ def _collection(doc: dict) -> Collection:
     )
 
 
+@dataclass(frozen=True)
+class CollectionSearch:
+    """The search page: what was asked, and one page of results, or what to fix, or a hint."""
+
+    text: str
+    scope: str
+    results: SearchPage | None = None
+    error: str | None = None
+    hint: str | None = None
+
+
+def _needs_words(text: str, scope: str) -> bool:
+    return scope == "all" and not text
+
+
+def find_collections(user_id: int, text: str | None, scope: str | None, raw_offset: str | None) -> CollectionSearch:
+    """The search page for query arguments: results, a refusal to show beside the form, or a hint."""
+    text = (text or "").strip()
+    scope = scope or ("all" if text else "recently-used")
+    if _needs_words(text, scope):
+        return CollectionSearch(text, scope, hint=SEARCH_ALL_HINT)
+    try:
+        offset = int(raw_offset or 0)
+    except ValueError:
+        return CollectionSearch(text, scope, error="That page number is not valid.")
+    try:
+        return CollectionSearch(text, scope, results=search(user_id, text, scope, offset))
+    except InvalidRequest as err:
+        return CollectionSearch(text, scope, error=err.message)
+
+
 def search(user_id: int, text: str, scope: str, offset: int = 0) -> SearchPage:
     """One page of collections matching `text` within a scope (mine, shared, recent, admin, all)."""
     text = (text or "").strip()
     if scope not in SEARCH_SCOPES:
         raise InvalidRequest("Choose where to search: " + ", ".join(SEARCH_SCOPES.values()) + ".", field="scope")
-    if scope == "all" and not text:
+    if _needs_words(text, scope):
         raise InvalidRequest("Type some words to search all collections.", field="q")
     if len(text) > 200:
         raise InvalidRequest("Search text is limited to 200 characters.", field="q")
@@ -216,6 +249,22 @@ def rename_bookmark(user_id: int, bookmark_id: str, name: str | None) -> None:
 def delete_bookmark(user_id: int, bookmark_id: str) -> None:
     """Remove a bookmark (the folder itself is untouched)."""
     upstream.delete_bookmark(upstream.user_client(user_id), validate_collection_id(bookmark_id, field="bookmark"))
+
+
+@dataclass(frozen=True)
+class CollectionPage:
+    """A collection's page: its details, the user's bookmarks on it, and its data_access consent state."""
+
+    collection: Collection
+    bookmarks: list[Bookmark]
+    consent: str | None
+
+
+def collection_page(user_id: int, collection_id: str) -> CollectionPage:
+    """What a collection's page shows, fresh from Transfer."""
+    collection = get_collection(user_id, collection_id, fresh=True)
+    marks = [mark for mark in list_bookmarks(user_id) if mark.collection_id == collection.id]
+    return CollectionPage(collection, marks, data_access_consent(user_id, collection))
 
 
 def data_access_consent(user_id: int, collection: Collection) -> str | None:
