@@ -6,13 +6,12 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from app.auth.access import current_user_id, login_required
 from app.browse import bp
 from app.browse.views import render_folder
-from app.services import collections, files, paths, transfers
-from app.services.errors import InvalidRequest, RemotePermissionDenied
-from app.services.submissions import new_form_token
+from app.services import collections, files, paths
+from app.services.errors import refusable
+from app.services.submissions import new_form_token, token_after
 
-# Refusals a user can fix on the same page (a bad name, an existing name, no write access);
-# each keeps its own status (400, 403, 409) so the page says what kind of refusal it is.
-FIXABLE = (InvalidRequest, RemotePermissionDenied)
+# Refusals a user can fix on the same page (a bad name, an existing name, no write access) are
+# shown there, each with its own status (400, 403, 409) so the page says what kind of refusal it is.
 
 
 def _folder_url(collection_id: str, path: str) -> str:
@@ -25,11 +24,12 @@ def make_folder(collection_id: str):
     """Create a folder inside the current folder and open the folder page again."""
     parent = request.form.get("path", "")
     name = request.form.get("name", "")
-    try:
+    with refusable() as refused:
         created = files.make_folder(current_user_id(), collection_id, parent, name)
-    except FIXABLE as err:
-        return render_folder(collection_id, status=err.status_code, form_errors={"mkdir": err.message},
-                             form_values={"mkdir": name}, source={"path": parent})
+    if refused.error:
+        return render_folder(collection_id, status=refused.error.status_code,
+                             form_errors={"mkdir": refused.error.message}, form_values={"mkdir": name},
+                             source={"path": parent})
     flash(f"Folder “{paths.base_name(created)}” created.", "success")
     return redirect(_folder_url(collection_id, parent))
 
@@ -53,13 +53,13 @@ def rename(collection_id: str):
     folder = request.form.get("path", "")
     old_name = request.form.get("old_name", "")
     new_name = request.form.get("new_name", "")
-    try:
+    with refusable() as refused:
         files.rename_entry(user_id, collection_id, folder, old_name, new_name)
-    except FIXABLE as err:
+    if refused.error:
         collection = collections.get_collection(user_id, collection_id)
         body = render_template("browse/rename.html", collection=collection, folder=folder, old_name=old_name,
-                               new_name=new_name, error=err.message)
-        return make_response(body, err.status_code)
+                               new_name=new_name, error=refused.error.message)
+        return make_response(body, refused.error.status_code)
     flash(f"Renamed “{old_name}” to “{new_name}”.", "success")
     return redirect(_folder_url(collection_id, paths.normalize_directory(folder)))
 
@@ -75,11 +75,11 @@ def confirm_delete(collection_id: str):
     user_id = current_user_id()
     folder = request.form.get("path", "")
     chosen_files, chosen_dirs = _selection()
-    try:
+    with refusable() as refused:
         plan = files.plan_deletion(user_id, collection_id, folder, chosen_files, chosen_dirs)
-    except FIXABLE as err:
-        return render_folder(collection_id, status=err.status_code, form_errors={"selection": err.message},
-                             source={"path": folder})
+    if refused.error:
+        return render_folder(collection_id, status=refused.error.status_code,
+                             form_errors={"selection": refused.error.message}, source={"path": folder})
     collection = collections.get_collection(user_id, collection_id)
     return render_template("browse/delete_confirm.html", collection=collection, plan=plan,
                            form_token=new_form_token(), label=f"Delete from {collection.display_name}"[:128],
@@ -94,19 +94,15 @@ def delete(collection_id: str):
     folder = request.form.get("path", "")
     chosen_files, chosen_dirs = _selection()
     label = request.form.get("label", "")
-    try:
-        _, chosen = files.selection_items(folder, chosen_files, chosen_dirs)
-        submitted = transfers.submit_deletion(user_id, request.form.get("form_token"), collection_id, folder,
-                                              chosen, label)
-    except FIXABLE as err:
+    token = request.form.get("form_token")
+    with refusable() as refused:
+        submitted = files.submit_deletion(user_id, token, collection_id, folder, chosen_files, chosen_dirs, label)
+    if refused.error:
         collection = collections.get_collection(user_id, collection_id)
-        plan = files.DeletionPlan(collection_id=collection.id, folder=paths.normalize_directory(folder),
-                                  items=[files.DeletionItem(name=n, path="", is_dir=False) for n in chosen_files]
-                                  + [files.DeletionItem(name=n, path="", is_dir=True) for n in chosen_dirs])
-        # Keep the token (a retry stays the same submission) unless the token itself was refused.
-        token = new_form_token() if getattr(err, "field", None) == "form_token" else request.form.get("form_token")
+        plan = files.DeletionPlan.as_selected(collection.id, folder, chosen_files, chosen_dirs)
         body = render_template("browse/delete_confirm.html", collection=collection, plan=plan,
-                               form_token=token, label=label, error=err.message)
+                               form_token=token_after(refused.error, token), label=label,
+                               error=refused.error.message)
         return make_response(body, 400)
     if submitted.reused:
         flash("This delete was already submitted; here is its task.", "info")

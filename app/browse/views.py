@@ -10,11 +10,6 @@ from app.auth.access import current_user_id, login_required
 from app.browse import bp
 from app.browse.panes import load_panes, pane_links, query_url, state_args, url_builder
 from app.services import collections, files
-from app.services.errors import (
-    CollectionUnavailable,
-    InvalidRequest,
-    RemotePermissionDenied,
-)
 
 
 def listing_args(page: files.FolderPage, **changes: Any) -> dict[str, Any]:
@@ -56,35 +51,20 @@ def folder_links(collection_id: str, page: files.FolderPage) -> dict[str, Callab
 def render_folder(collection_id: str, *, status: int = 200, form_errors: dict[str, str] | None = None,
                   form_values: dict[str, str] | None = None, source: Mapping[str, str] | None = None):
     """Render a folder page from query-like arguments (`source`), with optional inline form errors."""
-    user_id = current_user_id()
-    source = request.args if source is None else source
-    collection = collections.get_collection(user_id, collection_id)
-    raw_path = source.get("path") or collection.start_path
-    page, path_error, links = None, None, {}
-    try:
-        options = files.parse_listing_options(source)
-        page = files.list_folder(user_id, collection.id, raw_path, options)
-        links = folder_links(collection.id, page)
-    except (InvalidRequest, RemotePermissionDenied) as err:
-        # A typed path, a hand-edited URL, a file where a folder was expected, or a folder the storage
-        # will not open: say what is wrong beside the path box, keep what was typed.
-        path_error, status = err.message, err.status_code
-    except CollectionUnavailable as err:
-        # Transfer cannot name the collection in its answer; this page knows it.
-        raise err.naming(collection.display_name) from err
+    view = files.folder_view(current_user_id(), collection_id, request.args if source is None else source)
     body = render_template(
         "browse/folder.html",
-        collection=collection,
-        page=page,
-        typed_path=raw_path,
-        path_error=path_error,
+        collection=view.collection,
+        page=view.page,
+        typed_path=view.typed_path,
+        path_error=view.error.message if view.error else None,
         form_errors=form_errors or {},
         form_values=form_values or {},
         sort_fields=files.SORT_FIELDS,
         page_sizes=files.PAGE_SIZES,
-        **links,
+        **(folder_links(view.collection.id, view.page) if view.page else {}),
     )
-    return make_response(body, status)
+    return make_response(body, view.error.status_code if view.error else status)
 
 
 @bp.get("/<collection_id>")

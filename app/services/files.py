@@ -5,13 +5,19 @@ of 100,000 entries costs the same memory as one of 100.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.services import paths
-from app.services.errors import InvalidRequest
-from app.services.paging import parse_time
+from app.services import collections, paths, submissions, transfers
+from app.services.errors import (
+    CollectionUnavailable,
+    DomainError,
+    InvalidRequest,
+    refusable,
+)
 from app.services.globus import transfer as upstream
+from app.services.paging import parse_time
 
 SORT_FIELDS = {"name": "name", "size": "size", "modified": "last_modified"}
 PAGE_SIZES = (50, 100, 250, 1000)
@@ -49,6 +55,12 @@ class ListingOptions:
     show_hidden: bool = False
     offset: int = 0
     limit: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def customised(self) -> bool:
+        """True when the listing is not shown the default way (the options panel opens)."""
+        return bool(self.name_filter or self.show_hidden or self.sort != "name" or self.descending
+                    or self.limit != DEFAULT_PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,32 @@ def list_folder(user_id: int, collection_id: str, raw_path: str | None, options:
     )
 
 
+@dataclass(frozen=True)
+class FolderView:
+    """A folder page: the collection, the path as typed, and the listing or why it was refused."""
+
+    collection: collections.Collection
+    typed_path: str
+    page: FolderPage | None = None
+    error: DomainError | None = None
+
+
+def folder_view(user_id: int, collection_id: str, args: Mapping[str, str]) -> FolderView:
+    """A folder page for query-like arguments; a refusal the user can fix is kept to show by the path box."""
+    collection = collections.get_collection(user_id, collection_id)
+    raw_path = args.get("path") or collection.start_path
+    # A typed path, a hand-edited URL, a file where a folder was expected, or a folder the storage
+    # will not open: said beside the path box, with what was typed kept.
+    with refusable() as refused:
+        try:
+            page = list_folder(user_id, collection.id, raw_path, parse_listing_options(args))
+        except CollectionUnavailable as err:
+            # Transfer cannot name the collection in its answer; this page knows it.
+            raise err.naming(collection.display_name) from err
+        return FolderView(collection, raw_path, page=page)
+    return FolderView(collection, raw_path, error=refused.error)
+
+
 def make_folder(user_id: int, collection_id: str, raw_parent: str | None, name: str) -> str:
     """Create folder `name` inside a folder; returns the new folder's path."""
     parent = paths.normalize_directory(raw_parent)
@@ -227,6 +265,13 @@ class DeletionPlan:
     collection_id: str
     folder: str
     items: list[DeletionItem]
+
+    @classmethod
+    def as_selected(cls, collection_id: str, raw_parent: str | None, files: list[str], folders: list[str]) -> DeletionPlan:
+        """The selection as picked, without a look inside, to show a refused delete again."""
+        items = [DeletionItem(name=n, path="", is_dir=False) for n in files]
+        items += [DeletionItem(name=n, path="", is_dir=True) for n in folders]
+        return cls(collection_id=collection_id, folder=paths.normalize_directory(raw_parent), items=items)
 
     @property
     def folder_count(self) -> int:
@@ -274,3 +319,10 @@ def plan_deletion(user_id: int, collection_id: str, raw_parent: str | None, file
             contents_sample=sample,
         ))
     return DeletionPlan(collection_id=collection_id, folder=parent, items=items)
+
+
+def submit_deletion(user_id: int, form_token: str | None, collection_id: str, raw_parent: str | None,
+                    files: list[str], folders: list[str], label: str) -> submissions.Submitted:
+    """Delete a confirmed selection as one Transfer delete task, at most once per form token."""
+    _, chosen = selection_items(raw_parent, files, folders)
+    return transfers.submit_deletion(user_id, form_token, collection_id, raw_parent, chosen, label)

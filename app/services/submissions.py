@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models.timestamps import utcnow
 from app.models.tracked_task import TrackedTask, TransferSubmission
-from app.services.errors import InvalidRequest
+from app.services.errors import DomainError, InvalidRequest
 from app.services.globus import transfer as upstream
 
 FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -37,6 +37,12 @@ class Submitted:
 def new_form_token() -> str:
     """A fresh token identifying one rendering of a submit form."""
     return secrets.token_urlsafe(24)
+
+
+def token_after(refusal: DomainError | None, form_token: str | None) -> str:
+    """The token a refused form is shown again with: the same one (a retry stays the same submission)
+    unless the token itself was refused."""
+    return new_form_token() if getattr(refusal, "field", None) == "form_token" else (form_token or "")
 
 
 def _check_token(form_token: str | None) -> str:

@@ -12,7 +12,7 @@ from typing import IO
 
 from app.services import collections, transfers
 from app.services.errors import DomainError, InvalidRequest, refusable
-from app.services.submissions import Submitted, new_form_token
+from app.services.submissions import Submitted, new_form_token, token_after
 from app.services.transfers import TransferItem, TransferOptions
 
 BATCH_FIELDS = ("source", "source_path", "destination", "destination_path", "batch")
@@ -98,11 +98,6 @@ def _posted_items(raw: str | None) -> list[TransferItem]:
     return transfers.items_from_document(document)
 
 
-def _token_after(error: DomainError | None, form_token: str) -> str:
-    # Keep the token (a retry stays the same submission) unless the token itself was refused.
-    return new_form_token() if getattr(error, "field", None) == "form_token" else form_token
-
-
 def submit_review(user_id: int, form: Mapping[str, str]) -> Submission:
     """Submit a reviewed transfer once, or give its form back with the refusal and the options as typed."""
     token = form.get("form_token", "")
@@ -113,7 +108,7 @@ def submit_review(user_id: int, form: Mapping[str, str]) -> Submission:
         transfer = transfers.build_request(form.get("source", ""), form.get("destination", ""), items, options)
         return Submission(submitted=transfers.submit_transfer(user_id, token, transfer))
     return Submission(review=_review(user_id, form, items, options or typed_options(form),
-                                     _token_after(refused.error, token), refused.error))
+                                     token_after(refused.error, token), refused.error))
 
 
 def batch_form(args: Mapping[str, str]) -> BatchForm:
@@ -144,4 +139,4 @@ def submit_batch(user_id: int, form: Mapping[str, str], upload: IO[bytes] | None
         transfer = transfers.build_request(values["source"], values["destination"], items, options)
         return Submission(submitted=transfers.submit_transfer(user_id, token, transfer))
     return Submission(batch=BatchForm(values=values, options=options or typed_options(form),
-                                      form_token=_token_after(refused.error, token), error=refused.error))
+                                      form_token=token_after(refused.error, token), error=refused.error))
