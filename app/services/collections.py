@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from app.services import paths, token_records
 from app.services.errors import InvalidRequest
-from app.services.paging import OffsetPaging
 from app.services.globus import transfer as upstream
 from app.services.globus.scopes import dependent_scope_strings
+from app.services.paging import OffsetPaging, parse_offset
 
 # The filter scopes of Transfer's endpoint_search, with the words the search form shows.
 SEARCH_SCOPES = {
@@ -138,13 +138,10 @@ def find_collections(user_id: int, text: str | None, scope: str | None, raw_offs
     if _needs_words(text, scope):
         return CollectionSearch(text, scope, hint=SEARCH_ALL_HINT)
     try:
-        offset = int(raw_offset or 0)
-    except ValueError:
-        return CollectionSearch(text, scope, error="That page number is not valid.")
-    try:
-        return CollectionSearch(text, scope, results=search(user_id, text, scope, offset))
+        results = search(user_id, text, scope, parse_offset(raw_offset))
     except InvalidRequest as err:
         return CollectionSearch(text, scope, error=err.message)
+    return CollectionSearch(text, scope, results=results)
 
 
 def search(user_id: int, text: str, scope: str, offset: int = 0) -> SearchPage:

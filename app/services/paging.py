@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from app.services.errors import InvalidRequest
+
 
 class OffsetPaging:
     """Previous/next offsets for a page that has `offset`, `limit` and `has_next_page`."""
@@ -30,6 +32,14 @@ class CountedOffsetPaging(OffsetPaging):
     def has_next_page(self) -> bool:
         """True while entries remain after this page."""
         return self.offset + self.limit < self.total
+
+
+def parse_offset(raw: str | None, field: str = "offset") -> int:
+    """A page offset from a query argument ("" or absent is the first page), or a clear error."""
+    try:
+        return int(raw or 0)
+    except ValueError:
+        raise InvalidRequest("That page number is not valid.", field=field) from None
 
 
 def parse_time(value: str | None) -> datetime | None:

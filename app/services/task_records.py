@@ -9,6 +9,8 @@ from app.services.paging import CountedOffsetPaging, parse_time
 
 # Failed covers cancelled too: Transfer reports a cancelled task as FAILED with fatal_error CANCELED.
 RESUBMITTABLE = ("FAILED",)
+# Transfer reports a task's sync level as a number; the portal's forms use these names.
+SYNC_LEVEL_NAMES = {0: "exists", 1: "size", 2: "mtime", 3: "checksum"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ class Task:
         else:
             return 0
         return min(99, int(100 * done / total)) if not self.is_done else min(100, int(100 * done / total))
+
+    @property
+    def sync_level_text(self) -> str:
+        """The task's sync level by name, as the transfer form offers it."""
+        level = self.options.get("sync_level")
+        return str(SYNC_LEVEL_NAMES.get(level, level) or "none (copy everything)")
 
     @property
     def can_cancel(self) -> bool:

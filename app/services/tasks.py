@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from app.services import paths, submissions
+from app.services.errors import InvalidRequest
+from app.services.globus import transfer as upstream
+from app.services.paging import parse_offset
 from app.services.task_records import (
     Event,
     EventPage,
@@ -18,8 +22,6 @@ from app.services.task_records import (
     parse_time,
     task_from_document,
 )
-from app.services.errors import InvalidRequest
-from app.services.globus import transfer as upstream
 
 STATUS_CHOICES = {"ACTIVE": "Active", "INACTIVE": "Paused or waiting", "SUCCEEDED": "Succeeded", "FAILED": "Failed or cancelled"}
 TYPE_CHOICES = {"TRANSFER": "Transfers", "DELETE": "Deletions"}
@@ -90,6 +92,55 @@ def parse_filters(args: Mapping[str, str]) -> TaskFilters:
     return TaskFilters(status=status, kind=kind, label=label, since=since, until=until)
 
 
+@dataclass(frozen=True)
+class TaskList:
+    """The task list page: one page of tasks, or the filter the user must correct."""
+
+    page: TaskPage | None = None
+    error: InvalidRequest | None = None
+
+
+def task_list(user_id: int, args: Mapping[str, str]) -> TaskList:
+    """The task list for the page's query arguments (filters and offset); a bad filter is shown on the form."""
+    try:
+        return TaskList(page=list_tasks(user_id, parse_filters(args), parse_offset(args.get("offset"))))
+    except InvalidRequest as err:
+        return TaskList(error=err)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task's page: the task, one page of its events, its folders and a token for resubmitting it."""
+
+    task: Task
+    events: EventPage
+    folders: TaskFolders
+    resubmit_token: str
+
+
+def task_view(user_id: int, task_id: str, raw_events_offset: str | None) -> TaskView:
+    """What a task's page shows, fresh from Transfer."""
+    task = get_task(user_id, task_id)
+    events = list_events(user_id, task.task_id, parse_offset(raw_events_offset, "events_offset"))
+    return TaskView(task, events, task_folders(user_id, task.task_id), submissions.new_form_token())
+
+
+@dataclass(frozen=True)
+class TaskFiles:
+    """A task with one page of its transferred files ("successful") or skipped paths ("skipped")."""
+
+    task: Task
+    kind: str
+    listing: FileResultPage
+
+
+def task_files(user_id: int, task_id: str, kind: str, marker: str | None) -> TaskFiles:
+    """One page of the files a task transferred, or of the paths it skipped, with the task."""
+    task = get_task(user_id, task_id)
+    results = successful_transfers if kind == "successful" else skipped_errors
+    return TaskFiles(task, kind, results(user_id, task.task_id, marker))
+
+
 def check_task_id(raw: str | None) -> str:
     """A task id (UUID) from a URL, or a clear error."""
     text = (raw or "").strip()
@@ -153,12 +204,21 @@ def skipped_errors(user_id: int, task_id: str, marker: str | None = None) -> Fil
     return FileResultPage(results=results, marker=marker, next_marker=page.get("next_marker") or None)
 
 
-def cancel(user_id: int, task_id: str) -> str:
-    """Ask Transfer to cancel a task; returns a sentence saying what happened."""
-    answer = upstream.cancel_task(upstream.user_client(user_id), check_task_id(task_id))
+@dataclass(frozen=True)
+class Cancellation:
+    """What a cancel request did: the task's id and a sentence saying what happened."""
+
+    task_id: str
+    message: str
+
+
+def cancel(user_id: int, task_id: str) -> Cancellation:
+    """Ask Transfer to cancel a task."""
+    task_id = check_task_id(task_id)
+    answer = upstream.cancel_task(upstream.user_client(user_id), task_id)
     if answer.get("code") == "TaskComplete":
-        return "The task had already finished, so there was nothing to cancel."
-    return answer.get("message") or "The task was cancelled."
+        return Cancellation(task_id, "The task had already finished, so there was nothing to cancel.")
+    return Cancellation(task_id, answer.get("message") or "The task was cancelled.")
 
 
 def resubmission_document(user_id: int, task_id: str) -> dict[str, Any]:

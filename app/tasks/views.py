@@ -13,43 +13,27 @@ from flask import (
 
 from app.auth.access import current_user_id, login_required
 from app.services import paths, tasks
-from app.services.errors import InvalidRequest
-from app.services.submissions import new_form_token
 from app.tasks import bp
 from app.templating import filesize, rate, when
-
-
-def _offset(name: str) -> int:
-    try:
-        return int(request.args.get(name) or 0)
-    except ValueError:
-        raise InvalidRequest("That page number is not valid.", field=name) from None
 
 
 @bp.get("/")
 @login_required
 def index():
     """The user's tasks, newest first, filtered by status, type, label and date range."""
-    page, error = None, None
-    try:
-        filters = tasks.parse_filters(request.args)
-        page = tasks.list_tasks(current_user_id(), filters, _offset("offset"))
-    except InvalidRequest as err:
-        error = err
-    body = render_template("tasks/list.html", page=page, error=error, args=request.args,
+    listed = tasks.task_list(current_user_id(), request.args)
+    body = render_template("tasks/list.html", page=listed.page, error=listed.error, args=request.args,
                            statuses=tasks.STATUS_CHOICES, types=tasks.TYPE_CHOICES)
-    return make_response(body, 400 if error else 200)
+    return make_response(body, 400 if listed.error else 200)
 
 
 @bp.get("/<task_id>")
 @login_required
 def detail(task_id: str):
     """A task: live progress, options, events (paged), links to its files and folders."""
-    user_id = current_user_id()
-    task = tasks.get_task(user_id, task_id)
-    events = tasks.list_events(user_id, task.task_id, _offset("events_offset"))
-    return render_template("tasks/detail.html", task=task, events=events,
-                           folders=tasks.task_folders(user_id, task.task_id), resubmit_token=new_form_token())
+    view = tasks.task_view(current_user_id(), task_id, request.args.get("events_offset"))
+    return render_template("tasks/detail.html", task=view.task, events=view.events, folders=view.folders,
+                           resubmit_token=view.resubmit_token)
 
 
 def progress_document(task: tasks.Task) -> dict:
@@ -84,11 +68,9 @@ def progress(task_id: str):
 
 
 def _files_page(task_id: str, kind: str):
-    user_id = current_user_id()
-    task = tasks.get_task(user_id, task_id)
-    marker = request.args.get("marker")
-    listing = (tasks.successful_transfers if kind == "successful" else tasks.skipped_errors)(user_id, task.task_id, marker)
-    return render_template("tasks/files.html", task=task, listing=listing, kind=kind, parent_of=paths.parent_of)
+    found = tasks.task_files(current_user_id(), task_id, kind, request.args.get("marker"))
+    return render_template("tasks/files.html", task=found.task, listing=found.listing, kind=found.kind,
+                           parent_of=paths.parent_of)
 
 
 @bp.get("/<task_id>/successful")
@@ -109,9 +91,9 @@ def skipped(task_id: str):
 @login_required
 def cancel(task_id: str):
     """Cancel a running task."""
-    message = tasks.cancel(current_user_id(), task_id)
-    flash(message, "info")
-    return redirect(url_for("tasks.detail", task_id=tasks.check_task_id(task_id)))
+    cancelled = tasks.cancel(current_user_id(), task_id)
+    flash(cancelled.message, "info")
+    return redirect(url_for("tasks.detail", task_id=cancelled.task_id))
 
 
 @bp.post("/<task_id>/resubmit")
