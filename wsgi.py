@@ -1,19 +1,8 @@
-"""WSGI entry point for gunicorn: `gunicorn -c config/gunicorn.conf.py wsgi:app`."""
-from __future__ import annotations
+"""WSGI entry point from a source checkout: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
 
-from dotenv import load_dotenv
+The installed package's own entry is app.wsgi (what the shipped gunicorn config and
+`gateway run --gunicorn` use); this module only re-exports it.
+"""
+from app.wsgi import app
 
-import sys
-
-from config.settings import PROJECT_ROOT, ConfigError
-
-load_dotenv(PROJECT_ROOT / ".env", override=False)
-
-from app import create_app  # noqa: E402  (after .env, so it sees those settings)
-
-try:
-    app = create_app()
-except ConfigError as exc:
-    # One clear line for the operator instead of a traceback in every worker's boot log.
-    print(f"Science Gateway cannot start: {exc}", file=sys.stderr)
-    raise SystemExit(3) from None
+__all__ = ["app"]

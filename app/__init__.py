@@ -7,7 +7,8 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config.settings import PROJECT_ROOT, load_settings
+from app import resources
+from app.settings import load_settings
 
 
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -30,8 +31,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=settings["GATEWAY_INSTANCE_DIR"],
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resources.templates_dir()),
+        static_folder=str(resources.static_dir()),
     )
     app.config.from_mapping(settings)
     # The default SQLite database, the demo key file and the session secret live here.
@@ -51,7 +52,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
             "PRODUCTION ON SQLITE: one file on one host, writes serialised; set DATABASE_URL to "
             "PostgreSQL (postgresql+psycopg://...) before serving real users."
         )
-    migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, directory=str(resources.migrations_dir()))
     init_keyring(app)
     init_sessions(app)
     # Order matters: timeouts decide who is logged in before CSRF and the views run.

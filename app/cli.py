@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import click
-from dotenv import load_dotenv
 
-from config.settings import PROJECT_ROOT, ConfigError
+from app.settings import ConfigError, load_env_files
 
 
 def _app(**overrides):
@@ -23,22 +22,24 @@ def _app(**overrides):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Science Gateway: a Flask portal for Globus, with a local Globus-compatible emulator."""
-    # A .env in the project root (or the working directory) may hold settings; the real
-    # environment always wins.
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
-    load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+    # A .env in the working directory (or an editable install's checkout) may hold settings; the
+    # real environment always wins.
+    load_env_files()
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the dev server.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port for the dev server.")
-@click.option("--gunicorn", "use_gunicorn", is_flag=True, help="Serve with gunicorn and config/gunicorn.conf.py.")
+@click.option("--gunicorn", "use_gunicorn", is_flag=True,
+              help="Serve with gunicorn and the shipped config (config/gunicorn.conf.py; GUNICORN_* variables).")
 def run(host: str, port: int, use_gunicorn: bool) -> None:
     """Serve the portal (Werkzeug dev server, or gunicorn for production)."""
     if use_gunicorn:
-        conf = str(PROJECT_ROOT / "config" / "gunicorn.conf.py")
-        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", conf, "--chdir", str(PROJECT_ROOT),
-                                   "wsgi:app"])
+        from app import resources
+
+        # The installed module, from any working directory: no source tree needed.
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(resources.gunicorn_config()),
+                                   "app.wsgi:app"])
     app = _app()
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
@@ -78,9 +79,11 @@ def db_upgrade(revision: str) -> None:
     """Apply every pending migration to the configured database."""
     import flask_migrate
 
+    from app import resources
+
     app = _app()
     with app.app_context():
-        flask_migrate.upgrade(directory=str(PROJECT_ROOT / "migrations"), revision=revision)
+        flask_migrate.upgrade(directory=str(resources.migrations_dir()), revision=revision)
     click.echo(f"database upgraded to {revision}")
 
 

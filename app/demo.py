@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import requests
 
-from config.settings import PROJECT_ROOT
+from app.settings import default_instance_dir
 
 STARTUP_TIMEOUT = 120
 
@@ -31,7 +31,7 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
     # children (emulator, portal) would outlive the demo and keep its ports.
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGHUP, _request_stop)
-    instance = (instance or PROJECT_ROOT / "instance").resolve()
+    instance = (instance or default_instance_dir()).resolve()
     emulator_dir = instance / "emulator"
     manifest_path = emulator_dir / "emulator.json"
     manifest_path.unlink(missing_ok=True)
@@ -51,7 +51,7 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
         children.append(_start(emulator_command + (["--reset"] if reset else []), os.environ.copy()))
         manifest = _wait_for_manifest(manifest_path, children[0])
         # The portal's session secret and token key file are generated (0600) in instance/ here.
-        subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], env=env, check=True)
         children.append(_start([sys.executable, "-m", "app.cli", "run", "--port", str(port)], env))
         if with_worker:
             children.append(_start([sys.executable, "-m", "app.cli", "worker"], env))
@@ -70,7 +70,7 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+    return subprocess.Popen(command, env=env)
 
 
 def _wait_for_manifest(path: Path, process: subprocess.Popen) -> dict:

@@ -1,5 +1,9 @@
 """gunicorn settings for the portal (values can be overridden with GUNICORN_* variables).
 
+Shipped inside the installed package (app/conf/gunicorn.conf.py); `gateway run --gunicorn` uses it
+from any working directory. It names the installed entry point, so `gunicorn -c <this file>` needs
+no argument; from a source checkout `gunicorn -c config/gunicorn.conf.py wsgi:app` works too.
+
 Metrics with several workers: set PROMETHEUS_MULTIPROC_DIR to a directory only this gunicorn
 uses (e.g. /run/gateway-metrics, on tmpfs). Each worker then writes its samples there, /metrics
 on any worker reports the sum, and the hooks below clear it at start and retire dead workers'
@@ -8,6 +12,7 @@ live gauges. Without it each worker counts alone and a scrape sees one worker's 
 import glob
 import os
 
+wsgi_app = "app.wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

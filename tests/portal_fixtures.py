@@ -25,13 +25,12 @@ from flask import Flask
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
-from app import create_app
+from app import create_app, resources
 from app.security.token_cipher import generate_key_line
-from config.settings import PROJECT_ROOT
 from tests.emulator.helpers import run_browser
 from tests.integration.probe_routes import probe_bp
 
-MIGRATIONS = str(PROJECT_ROOT / "migrations")
+MIGRATIONS = str(resources.migrations_dir())
 
 
 def external_database_url() -> str | None:

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from flask import Flask, current_app
 
 from app.security.token_cipher import KeyringError, TokenKeyring, generate_key_line
-from config.settings import ConfigError, ensure_secret_file
+from app.settings import ConfigError, ensure_secret_file
 
 DEMO_KEY_FILE_NAME = "token-encryption-keys"
 

@@ -14,7 +14,6 @@ from app.extensions import db
 from app.models import PendingRevocation, StoredToken, User
 from app.services import token_records
 from app.services.revocations import discard_user_tokens
-from config.settings import PROJECT_ROOT
 from tests.emulator.helpers import login_user_tokens
 from tests.portal_fixtures import build_migrated_app, portal_overrides
 
@@ -64,7 +63,7 @@ def test_revocations_that_fail_are_queued_encrypted_and_retried_by_the_cli(emula
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GLOBUS_", "GATEWAY_"))}
     env.update({key: str(value) for key, value in overrides.items() if value is not None})
-    result = subprocess.run([sys.executable, "-m", "app.cli", "tokens", "retry-revocations"], cwd=PROJECT_ROOT,
+    result = subprocess.run([sys.executable, "-m", "app.cli", "tokens", "retry-revocations"], cwd=os.sep,
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"revoked {2 * len(tokens)}; still pending 0" in result.stdout

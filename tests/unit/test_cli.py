@@ -12,7 +12,6 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from app.security.token_cipher import TokenKeyring, generate_key_line, key_id_of
 from app.services.token_records import token_binding
-from config.settings import PROJECT_ROOT
 from tests.portal_fixtures import external_database_url
 
 COMMANDS = ("run", "emulator", "demo", "db", "keys", "tokens")
@@ -21,7 +20,8 @@ COMMANDS = ("run", "emulator", "demo", "db", "keys", "tokens")
 def _gateway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     executable = shutil.which("gateway", path=str(Path(sys.executable).parent))
     command = [executable] if executable else [sys.executable, "-m", "app.cli"]
-    return subprocess.run([*command, *args], cwd=PROJECT_ROOT, env=env or dict(os.environ),
+    # From / : the command must not depend on the working directory (an installed copy has none).
+    return subprocess.run([*command, *args], cwd=os.sep, env=env or dict(os.environ),
                           capture_output=True, text=True, timeout=120)
 
 

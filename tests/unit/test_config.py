@@ -6,7 +6,7 @@ import json
 import pytest
 
 from app.security.token_cipher import generate_key_line
-from config.settings import ConfigError, load_settings
+from app.settings import ConfigError, load_settings
 
 PRODUCTION = {
     "GATEWAY_ENV": "production",

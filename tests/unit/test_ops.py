@@ -25,7 +25,7 @@ from app.ops.request_context import bound_request_id, current_request_id
 from app.services.errors import RemoteUnavailable
 from app.services.globus import auth_flow
 from app.services.globus.call_observers import service_of, service_prefixes
-from config.settings import ConfigError, load_settings
+from app.settings import ConfigError, load_settings
 from tests.portal_fixtures import portal_overrides
 from tests.unit.test_config import PRODUCTION
 

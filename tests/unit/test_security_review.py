@@ -96,7 +96,7 @@ def test_trusted_hosts_refuse_a_forged_host_header(tmp_path):
 
 
 def test_trusted_hosts_default_to_any_host_outside_production(tmp_path):
-    from config.settings import load_settings
+    from app.settings import load_settings
 
     assert load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path)})["TRUSTED_HOSTS"] is None
     pinned = load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path), "TRUSTED_HOSTS": "a.example.org,b.example.org"})

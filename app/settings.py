@@ -8,11 +8,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from dotenv import load_dotenv
+
+from app import resources
+
 ENVIRONMENTS = ("development", "test", "production")
 SESSION_BACKENDS = ("sqlalchemy", "redis")
 LOG_FORMATS = ("json", "text")
@@ -52,7 +57,7 @@ def load_settings(
 
     gateway_env = reader.choice("GATEWAY_ENV", ENVIRONMENTS, "development")
     production = gateway_env == "production"
-    instance_dir = Path(reader.text("GATEWAY_INSTANCE_DIR") or PROJECT_ROOT / "instance").resolve()
+    instance_dir = Path(reader.text("GATEWAY_INSTANCE_DIR") or default_instance_dir()).resolve()
     manifest = _read_manifest(reader.text("GATEWAY_EMULATOR_MANIFEST"))
     idle_minutes = reader.integer("SESSION_IDLE_MINUTES", 60, minimum=1)
     # How often the idle stamp of an active session is rewritten (see app/security/session_policy).
@@ -116,6 +121,21 @@ def load_settings(
     if production:
         _require_production_settings(settings)
     return settings
+
+
+def default_instance_dir() -> Path:
+    """instance/ of a source checkout; for an installed copy <venv>/var/science-gateway (Flask's habit)."""
+    checkout = resources.source_checkout()
+    # The same folder whatever the working directory, so `gateway db upgrade` and gunicorn agree.
+    return checkout / "instance" if checkout else Path(sys.prefix) / "var" / "science-gateway"
+
+
+def load_env_files() -> None:
+    """Load .env from the working directory, then a source checkout's; the real environment wins."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+    checkout = resources.source_checkout()
+    if checkout is not None:
+        load_dotenv(checkout / ".env", override=False)
 
 
 def _host_list(text: str | None) -> list[str] | None:

@@ -1,1 +1,0 @@
-"""Configuration of the Science Gateway portal (settings from the environment, gunicorn)."""
