@@ -19,7 +19,7 @@ from app.security.csrf import rotate_csrf_token
 from app.security.redirects import safe_next_path
 from app.security.session_policy import start_authenticated_session
 from app.server_sessions import end_user_sessions, regenerate_session_id
-from app.services import consent, token_records, users
+from app.services import consent, token_records, user_clients, users
 from app.services.errors import LoginCancelled, LoginRefused, RemoteUnavailable
 from app.services.globus import auth_flow
 from app.services.globus.clients import AUTH_RESOURCE_SERVER
@@ -69,6 +69,7 @@ def begin_login(
         "created": now,
     }
     return auth_flow.authorize_url(
+        user_clients.settings(),
         redirect_uri=redirect_uri, scopes=scopes, state=state, verifier=verifier, nonce=nonce
     )
 
@@ -94,6 +95,7 @@ def complete_login(
         raise LoginRefused("code_missing", "Globus Auth did not send an authorization code.")
 
     grant = auth_flow.exchange_code(
+        user_clients.settings(),
         redirect_uri=redirect_uri, code=code, verifier=flow["verifier"], nonce=flow["nonce"]
     )
     userinfo = _userinfo(grant)
@@ -136,7 +138,7 @@ def logout(user_id: int, *, everywhere: bool = False) -> None:
 
 def logout_redirect_url(*, return_to: str, site_name: str) -> str:
     """Where the browser goes after local logout: Globus Auth's own logout page."""
-    return auth_flow.logout_url(redirect_uri=return_to, redirect_name=site_name)
+    return auth_flow.logout_url(user_clients.settings(), redirect_uri=return_to, redirect_name=site_name)
 
 
 def _take_flow(flows: MutableMapping[str, dict], state: str | None) -> dict | None:
@@ -152,7 +154,7 @@ def _userinfo(grant: auth_flow.TokenGrant) -> dict | None:
     if not auth_tokens:
         return None
     try:
-        return auth_flow.fetch_userinfo(auth_tokens["access_token"])
+        return auth_flow.fetch_userinfo(user_clients.settings(), auth_tokens["access_token"])
     except RemoteUnavailable:
         # The id_token already proved who this is; linked identities refresh at the next login.
         log.warning("userinfo unavailable; continuing with id_token claims only")

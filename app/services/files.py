@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.services import collections, paths, submissions, transfers
+from app.services import collections, paths, submissions, transfers, user_clients
 from app.services.errors import (
     CollectionUnavailable,
     DomainError,
@@ -176,7 +176,7 @@ def list_folder(user_id: int, collection_id: str, raw_path: str | None, options:
     # Folders first, then the chosen column: what people expect from a file manager.
     orderby = ["type ASC", f"{SORT_FIELDS[options.sort]} {direction}"]
     page = upstream.list_directory(
-        upstream.user_client(user_id),
+        user_clients.request_transfer_client(user_id),
         collection_id,
         path,
         limit=options.limit,
@@ -231,7 +231,7 @@ def make_folder(user_id: int, collection_id: str, raw_parent: str | None, name: 
     """Create folder `name` inside a folder; returns the new folder's path."""
     parent = paths.normalize_directory(raw_parent)
     new_path = paths.join(parent, name) + "/"
-    upstream.make_directory(upstream.user_client(user_id), collection_id, new_path)
+    upstream.make_directory(user_clients.request_transfer_client(user_id), collection_id, new_path)
     return new_path
 
 
@@ -242,7 +242,7 @@ def rename_entry(user_id: int, collection_id: str, raw_parent: str | None, old_n
     new_path = paths.join(parent, paths.validate_name(new_name, field="new_name"))
     if old_path == new_path:
         raise InvalidRequest("The new name is the same as the old one.", field="new_name")
-    upstream.rename_path(upstream.user_client(user_id), collection_id, old_path, new_path)
+    upstream.rename_path(user_clients.request_transfer_client(user_id), collection_id, old_path, new_path)
     return new_path
 
 
@@ -298,7 +298,7 @@ def selection_items(raw_parent: str | None, files: list[str], folders: list[str]
 def plan_deletion(user_id: int, collection_id: str, raw_parent: str | None, files: list[str], folders: list[str]) -> DeletionPlan:
     """What deleting the selection would remove: each entry, and for folders a count and sample."""
     parent, chosen = selection_items(raw_parent, files, folders)
-    client = upstream.user_client(user_id)
+    client = user_clients.request_transfer_client(user_id)
     items: list[DeletionItem] = []
     previewed = 0
     for name, is_dir in chosen:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from app.services import token_records
+from app.services import token_records, user_clients
 from app.services.errors import DomainError, RemoteUnavailable
 from app.services.globus import auth_flow
 
@@ -40,7 +40,7 @@ def retry_pending_revocations(
             token_records.note_failure(pending.id, pending.problem or "cannot decrypt")
             continue
         try:
-            auth_flow.revoke_token(pending.token, for_worker=for_worker)
+            auth_flow.revoke_token(user_clients.settings(), pending.token, for_worker=for_worker)
         except RemoteUnavailable as exc:
             # Auth is down or hanging: waiting out the timeout once per token would stall a
             # logout for minutes, so the rest stay pending for the next attempt.

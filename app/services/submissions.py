@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models.timestamps import utcnow
 from app.models.tracked_task import TrackedTask, TransferSubmission
+from app.services import user_clients
 from app.services.errors import DomainError, InvalidRequest
 from app.services.globus import transfer as upstream
 
@@ -87,7 +88,7 @@ def _saved_submission(user_id: int, form_token: str, document: dict[str, Any], c
 def submit_once(user_id: int, form_token: str | None, document: dict[str, Any]) -> Submitted:
     """Submit `document` (kind transfer or delete) at most once for this user and form token."""
     token = _check_token(form_token)
-    client = upstream.user_client(user_id)
+    client = user_clients.request_transfer_client(user_id)
     row = _saved_submission(user_id, token, document, client)
     if row.task_id:
         return Submitted(task_id=row.task_id, kind=row.kind, reused=True)

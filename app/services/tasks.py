@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.services import paths, submissions
+from app.services import paths, submissions, user_clients
 from app.services.errors import InvalidRequest
 from app.services.globus import transfer as upstream
 from app.services.paging import parse_offset
@@ -154,7 +154,7 @@ def list_tasks(user_id: int, filters: TaskFilters, offset: int = 0) -> TaskPage:
     if not 0 <= offset <= MAX_TASK_OFFSET:
         raise InvalidRequest("That page does not exist.", field="offset")
     page = upstream.list_tasks(
-        upstream.user_client(user_id), limit=TASK_PAGE_SIZE, offset=offset, filters=filters.upstream(), orderby="request_time DESC"
+        user_clients.request_transfer_client(user_id), limit=TASK_PAGE_SIZE, offset=offset, filters=filters.upstream(), orderby="request_time DESC"
     )
     tasks = [task_from_document(doc) for doc in page.get("DATA", [])]
     return TaskPage(tasks=tasks, filters=filters, offset=offset, limit=TASK_PAGE_SIZE, total=int(page.get("total") or 0))
@@ -162,14 +162,14 @@ def list_tasks(user_id: int, filters: TaskFilters, offset: int = 0) -> TaskPage:
 
 def get_task(user_id: int, task_id: str) -> Task:
     """One task, fresh from Transfer."""
-    return task_from_document(upstream.get_task(upstream.user_client(user_id), check_task_id(task_id)))
+    return task_from_document(upstream.get_task(user_clients.request_transfer_client(user_id), check_task_id(task_id)))
 
 
 def list_events(user_id: int, task_id: str, offset: int = 0) -> EventPage:
     """One page of a task's events (faults, retries, status changes)."""
     if not 0 <= offset <= MAX_TASK_OFFSET:
         raise InvalidRequest("That page does not exist.", field="offset")
-    page = upstream.list_task_events(upstream.user_client(user_id), check_task_id(task_id), limit=EVENT_PAGE_SIZE, offset=offset)
+    page = upstream.list_task_events(user_clients.request_transfer_client(user_id), check_task_id(task_id), limit=EVENT_PAGE_SIZE, offset=offset)
     events = [
         Event(time=parse_time(d.get("time")), code=d.get("code") or "", description=d.get("description") or "",
               details=str(d.get("details") or ""), is_error=bool(d.get("is_error")))
@@ -187,7 +187,7 @@ def _check_marker(marker: str | None) -> str | None:
 def successful_transfers(user_id: int, task_id: str, marker: str | None = None) -> FileResultPage:
     """One page of the files a task transferred."""
     marker = _check_marker(marker)
-    page = upstream.list_successful_transfers(upstream.user_client(user_id), check_task_id(task_id), marker=marker)
+    page = upstream.list_successful_transfers(user_clients.request_transfer_client(user_id), check_task_id(task_id), marker=marker)
     results = [FileResult(d.get("source_path") or "", d.get("destination_path") or "") for d in page.get("DATA", [])]
     return FileResultPage(results=results, marker=marker, next_marker=page.get("next_marker") or None)
 
@@ -195,7 +195,7 @@ def successful_transfers(user_id: int, task_id: str, marker: str | None = None) 
 def skipped_errors(user_id: int, task_id: str, marker: str | None = None) -> FileResultPage:
     """One page of the paths a task skipped because of source errors, with the reason."""
     marker = _check_marker(marker)
-    page = upstream.list_skipped_errors(upstream.user_client(user_id), check_task_id(task_id), marker=marker)
+    page = upstream.list_skipped_errors(user_clients.request_transfer_client(user_id), check_task_id(task_id), marker=marker)
     results = [
         FileResult(d.get("source_path") or "", d.get("destination_path") or "",
                    d.get("error_details") or d.get("error_code") or "")
@@ -215,7 +215,7 @@ class Cancellation:
 def cancel(user_id: int, task_id: str) -> Cancellation:
     """Ask Transfer to cancel a task."""
     task_id = check_task_id(task_id)
-    answer = upstream.cancel_task(upstream.user_client(user_id), task_id)
+    answer = upstream.cancel_task(user_clients.request_transfer_client(user_id), task_id)
     if answer.get("code") == "TaskComplete":
         return Cancellation(task_id, "The task had already finished, so there was nothing to cancel.")
     return Cancellation(task_id, answer.get("message") or "The task was cancelled.")

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from markupsafe import escape
 
 from app.auth.access import current_user_id, login_required
-from app.services.globus.clients import transfer_client
+from app.services.user_clients import transfer_client
 from app.services.globus.errors import globus_errors
 
 probe_bp = Blueprint("probe", __name__, url_prefix="/_probe")

@@ -6,6 +6,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.services import user_clients
 from app.services.globus.auth_flow import id_token_validator
 from app.services.globus.id_token import IdTokenInvalid, IdTokenValidator
 from tests.emulator.helpers import login_user_response
@@ -21,14 +22,14 @@ def carol_id_token(live_portal) -> str:
 
 def test_a_real_id_token_validates_with_its_nonce(live_portal, carol_id_token):
     with live_portal.context():
-        claims = id_token_validator().validate(carol_id_token, nonce="nonce-for-carol")
+        claims = id_token_validator(user_clients.settings()).validate(carol_id_token, nonce="nonce-for-carol")
     assert claims["sub"] == live_portal.emulator.user("carol")["identity_id"]
     assert claims["iss"] == live_portal.emulator.manifest["issuer"]
 
 
 def test_a_replayed_id_token_fails_the_nonce_of_a_new_login(live_portal, carol_id_token):
     with live_portal.context(), pytest.raises(IdTokenInvalid) as refused:
-        id_token_validator().validate(carol_id_token, nonce="nonce-of-a-later-login")
+        id_token_validator(user_clients.settings()).validate(carol_id_token, nonce="nonce-of-a-later-login")
     assert refused.value.reason == "nonce"
 
 
@@ -39,7 +40,7 @@ def test_a_token_signed_with_another_key_under_the_real_kid_is_refused(live_port
     forged = jwt.encode({**claims, "sub": live_portal.emulator.user("alice")["identity_id"]}, forger,
                         algorithm=header["alg"], headers={"kid": header.get("kid")})
     with live_portal.context(), pytest.raises(IdTokenInvalid) as refused:
-        id_token_validator().validate(forged, nonce="nonce-for-carol")
+        id_token_validator(user_clients.settings()).validate(forged, nonce="nonce-for-carol")
     assert refused.value.reason == "signature"
 
 
@@ -50,7 +51,7 @@ def test_a_token_naming_another_algorithm_than_its_key_is_refused(live_portal, c
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = jwt.encode(claims, forger, algorithm="RS256", headers={"kid": header.get("kid")})
     with live_portal.context(), pytest.raises(IdTokenInvalid) as refused:
-        id_token_validator().validate(forged, nonce="nonce-for-carol")
+        id_token_validator(user_clients.settings()).validate(forged, nonce="nonce-for-carol")
     assert refused.value.reason == "algorithm"
 
 

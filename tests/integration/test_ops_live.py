@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import StoredToken
-from app.services.globus.clients import transfer_client
+from app.services.user_clients import transfer_client
 from app.services.globus.errors import globus_errors
 
 TRANSFER = "transfer.api.globus.org"

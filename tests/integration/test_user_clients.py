@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import globus_sdk
 
-from app.services.globus.clients import auth_client, login_client, search_client, transfer_client
+from app.services.user_clients import auth_client, login_client, search_client, transfer_client
 from app.services.globus.errors import globus_errors
 
 

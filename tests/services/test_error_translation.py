@@ -14,7 +14,7 @@ from app.services.errors import (
     RemotePermissionDenied,
     RemoteUnavailable,
 )
-from app.services.globus.clients import login_client
+from app.services.user_clients import login_client
 from app.services.globus.errors import globus_errors
 from tests.emulator.helpers import login_user_tokens
 

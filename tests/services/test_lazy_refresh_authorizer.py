@@ -8,7 +8,8 @@ import pytest
 from app.extensions import db
 from app.models import User
 from app.services import token_records
-from app.services.globus.clients import LazyLoginRefreshTokenAuthorizer, transfer_client
+from app.services.globus.clients import LazyLoginRefreshTokenAuthorizer
+from app.services.user_clients import transfer_client
 
 TRANSFER = "transfer.api.globus.org"
 
@@ -37,11 +38,13 @@ def test_a_valid_access_token_is_used_without_building_a_login_client(portal_app
 
 def test_a_401_still_asks_the_login_client_for_a_refresh(portal_app):
     user_id = _store_tokens(portal_app, expires_in=3600)
+    # Without portal credentials the lazily built login client cannot exist: the refresh
+    # attempt after a 401 (the SDK retries with a fresh header) shows up as that configuration error instead of a silent reuse.
+    portal_app.config["GLOBUS_CLIENT_SECRET"] = None
+    portal_app.extensions.pop("globus_settings", None)  # settings are read once per app
     with portal_app.test_request_context():
         authorizer = transfer_client(user_id).authorizer
-        # Without portal credentials the lazily built login client cannot exist: the refresh
-        # attempt after a 401 (the SDK retries with a fresh header) shows up as that configuration error instead of a silent reuse.
-        portal_app.config["GLOBUS_CLIENT_SECRET"] = None
+        assert authorizer._login_client is None, "a valid token needs no login client"
         assert authorizer.handle_missing_authorization() is True
         with pytest.raises(RuntimeError, match="GLOBUS_CLIENT_SECRET"):
             authorizer.get_authorization_header()

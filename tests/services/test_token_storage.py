@@ -87,7 +87,7 @@ def test_a_ciphertext_copied_to_another_users_row_fails(portal_app):
             token_records.read_token(bob, "transfer.api.globus.org")
         # The portal treats it as "log in again", never as Alice's token.
         from app.services.errors import ReauthenticationRequired
-        from app.services.globus.clients import transfer_client
+        from app.services.user_clients import transfer_client
 
         with portal_app.test_request_context():
             with pytest.raises(ReauthenticationRequired):
@@ -188,7 +188,7 @@ def test_concurrent_refreshes_from_many_threads_all_land(portal_app):
     def refresh(n: int) -> None:
         try:
             with portal_app.app_context():
-                SqlTokenStorage(alice).store_token_data_by_resource_server({
+                SqlTokenStorage(alice, rows=token_records).store_token_data_by_resource_server({
                     "transfer.api.globus.org": TokenStorageData(
                         resource_server="transfer.api.globus.org", identity_id="id-alice", scope="urn:x:all",
                         access_token=f"AgAccess{n:03d}", refresh_token=None, expires_at_seconds=2_000_000_000 + n,

@@ -12,7 +12,7 @@ from requests.cookies import MockRequest, MockResponse, RequestsCookieJar
 from app.extensions import db
 from app.models import User
 from app.services import token_records
-from app.services.globus.clients import login_client, search_client, transfer_client
+from app.services.user_clients import login_client, search_client, transfer_client
 
 
 def _user_with_tokens(app, username: str) -> int:

@@ -23,8 +23,10 @@ from app.ops.auth_reachability import (
 from app.ops.log_format import JsonLogFormatter
 from app.ops.request_context import bound_request_id, current_request_id
 from app.services.errors import RemoteUnavailable
+from app.services import user_clients
 from app.services.globus import auth_flow
-from app.services.globus.call_observers import service_of, service_prefixes
+from app.services.globus.call_observers import service_of
+from app.services.globus.settings import GlobusSettings
 from app.settings import ConfigError, load_settings
 from tests.portal_fixtures import portal_overrides
 from tests.unit.test_config import PRODUCTION
@@ -118,7 +120,7 @@ def test_readyz_is_503_while_globus_auth_was_last_seen_failing(portal_app):
     errors_before = counter("gateway_globus_errors_total", service="auth", kind="network")
     # A real call through the portal's Auth client, which finds nothing listening.
     with portal_app.app_context(), pytest.raises(RemoteUnavailable):
-        auth_flow.fetch_userinfo("an-access-token")
+        auth_flow.fetch_userinfo(user_clients.settings(), "an-access-token")
     assert counter("gateway_globus_errors_total", service="auth", kind="network") == errors_before + 1
 
     response = portal_app.test_client().get("/readyz")
@@ -145,7 +147,7 @@ def test_globus_calls_are_labelled_by_service():
     emulator = {"GLOBUS_AUTH_URL": "http://127.0.0.1:5000/auth/",
                 "GLOBUS_TRANSFER_URL": "http://127.0.0.1:5000/transfer/",
                 "GLOBUS_SEARCH_URL": "http://127.0.0.1:5000/search/"}
-    prefixes = service_prefixes(emulator)
+    prefixes = GlobusSettings.from_config(emulator).service_prefixes()
     assert service_of("http://127.0.0.1:5000/transfer/v0.10/operation/endpoint/x/ls", prefixes) == "transfer"
     assert service_of("http://127.0.0.1:5000/auth/v2/oauth2/token", prefixes) == "auth"
     assert service_of("https://search.api.globus.org/v1/index/x/search", ()) == "search"

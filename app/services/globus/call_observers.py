@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 import globus_sdk
 from globus_sdk.transport import RequestsTransport
 
+from app.services.globus.settings import SERVICES
+
 log = logging.getLogger(__name__)
 
-SERVICES = ("auth", "transfer", "search")
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,6 @@ def _notify(observers: list, event: Any) -> None:
         except Exception:
             # Bookkeeping must never turn a good Globus call into a user's 500.
             log.exception("observer %r failed", observer)
-
-
-def service_prefixes(config: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """(base URL, service) for each configured service URL, longest first (the emulator shares one host)."""
-    pairs = [
-        (config[f"GLOBUS_{name.upper()}_URL"], name)
-        for name in SERVICES
-        if config.get(f"GLOBUS_{name.upper()}_URL")
-    ]
-    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
 
 
 def service_of(url: str, prefixes: tuple[tuple[str, str], ...]) -> str:

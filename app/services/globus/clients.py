@@ -1,7 +1,9 @@
-"""Per-request globus_sdk clients built from a user's stored tokens (or the portal's own credentials).
+"""globus_sdk clients for a user (from their stored tokens) or for the portal's own credentials.
 
-Browser requests get short timeouts and few retries so a slow Globus turns into a 503 page well
-before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
+Everything a client needs comes in as arguments: GlobusSettings (credentials, URLs, limits) and,
+for a user's client, a UserTokens source (their stored tokens, the single right to refresh, the
+write-back). Browser requests get short timeouts and few retries, so a slow Globus turns into a
+503 page well before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
 """
 from __future__ import annotations
 
@@ -9,43 +11,67 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, Mapping
+from typing import Any, Protocol
 
 import globus_sdk
-from flask import current_app
 from globus_sdk.transport import RetryConfig
 
-from app.services import token_records
 from app.services.errors import ReauthenticationRequired
-from app.services.globus.call_observers import ObservedTransport, notify_refresh, service_prefixes
-from app.services.globus.token_store import SqlTokenStorage
-from app.security.token_cipher import TokenDecryptionError
+from app.services.globus.call_observers import ObservedTransport, notify_refresh
+from app.services.globus.settings import GlobusSettings
 
 AUTH_RESOURCE_SERVER = "auth.globus.org"
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 SEARCH_RESOURCE_SERVER = "search.api.globus.org"
+# The client types the service layer hands around (it does not import globus_sdk itself).
+TransferClient = globus_sdk.TransferClient
+SearchClient = globus_sdk.SearchClient
+AuthClient = globus_sdk.AuthClient
+ConfidentialAppAuthClient = globus_sdk.ConfidentialAppAuthClient
 # A stored token with less life than this is refreshed rather than reused (the SDK's own margin).
 STILL_FRESH_SECONDS = 60
 
 
-def client_options(
-    for_worker: bool, config: Mapping[str, Any] | None = None, *, thread_transport: bool = False
-) -> dict:
+@dataclass(frozen=True)
+class StoredGrant:
+    """One resource server's tokens as the caller holds them (in memory only)."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: int
+
+    def __repr__(self) -> str:  # keep tokens out of tracebacks and debug output
+        return f"StoredGrant(expires_at={self.expires_at}, refreshable={self.refresh_token is not None})"
+
+
+class UserTokens(Protocol):
+    """Where a user's tokens live; the service layer implements it over its token tables."""
+
+    def grant(self, resource_server: str) -> StoredGrant | None:
+        """The current tokens for `resource_server`, or None when the user holds none."""
+
+    def single_refresh(self, resource_server: str) -> AbstractContextManager[Any]:
+        """Hold the one right to refresh this token (others wait, then reuse what was stored)."""
+
+    def store_refresh(self, response: globus_sdk.OAuthTokenResponse) -> None:
+        """Keep the tokens a refresh returned."""
+
+
+def client_options(settings: GlobusSettings, for_worker: bool, *, thread_transport: bool = False) -> dict:
     """Transport, retry policy and app name for a browser request or (for_worker) a job.
 
     thread_transport=True reuses this thread's transport (kept-alive connections) instead of a
     new one; only for user clients, which carry no login-flow state.
     """
-    config = current_app.config if config is None else config
-    timeout = config["WORKER_HTTP_TIMEOUT"] if for_worker else config["GLOBUS_HTTP_TIMEOUT"]
-    retries = config["WORKER_MAX_RETRIES"] if for_worker else config["GLOBUS_MAX_RETRIES"]
+    timeout = settings.timeout(for_worker)
     # Observed: every call's latency and outcome per service feeds the metrics and /readyz.
-    prefixes = service_prefixes(config)
+    prefixes = settings.service_prefixes()
     return {
         "transport": _thread_transport(timeout, prefixes) if thread_transport
         else ObservedTransport(http_timeout=timeout, service_prefixes=prefixes),
-        "retry_config": RetryConfig(max_retries=retries, max_sleep=2 if not for_worker else 10),
+        "retry_config": RetryConfig(max_retries=settings.retries(for_worker), max_sleep=10 if for_worker else 2),
         "app_name": "Science Gateway",
     }
 
@@ -66,21 +92,18 @@ def _thread_transport(timeout: float, prefixes: tuple[tuple[str, str], ...]) -> 
     return transports[key]
 
 
-def login_client(
-    *, for_worker: bool = False, config: Mapping[str, Any] | None = None
-) -> globus_sdk.ConfidentialAppAuthClient:
+def login_client(settings: GlobusSettings, *, for_worker: bool = False) -> globus_sdk.ConfidentialAppAuthClient:
     """A NEW confidential login client for the portal (flow state lives on it: never share one)."""
-    config = current_app.config if config is None else config
-    if not config.get("GLOBUS_CLIENT_ID") or not config.get("GLOBUS_CLIENT_SECRET"):
+    if not settings.client_id or not settings.client_secret:
         raise RuntimeError(
             "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET are not configured "
             "(or set GATEWAY_EMULATOR_MANIFEST to use the local emulator)"
         )
     return globus_sdk.ConfidentialAppAuthClient(
-        config["GLOBUS_CLIENT_ID"],
-        config["GLOBUS_CLIENT_SECRET"],
-        base_url=config.get("GLOBUS_AUTH_URL"),
-        **client_options(for_worker, config),
+        settings.client_id,
+        settings.client_secret,
+        base_url=settings.auth_url,
+        **client_options(settings, for_worker),
     )
 
 
@@ -97,13 +120,14 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
         refresh_token: str,
         *,
         for_worker: bool,
-        config: Mapping[str, Any],
+        settings: GlobusSettings,
         single_flight: Callable[[], AbstractContextManager[Any]] | None = None,
         stored_token: Callable[[], tuple[str, int] | None] | None = None,
         **kwargs,
     ):
         self._login_client: globus_sdk.ConfidentialAppAuthClient | None = None
-        self._login_client_options = {"for_worker": for_worker, "config": config}
+        self._settings = settings
+        self._for_worker = for_worker
         self._single_flight = single_flight
         self._stored_token = stored_token
         super().__init__(refresh_token, None, **kwargs)  # type: ignore[arg-type]
@@ -131,7 +155,7 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
     def auth_client(self) -> globus_sdk.ConfidentialAppAuthClient:
         """The portal's login client, built on first use."""
         if self._login_client is None:
-            self._login_client = login_client(**self._login_client_options)
+            self._login_client = login_client(self._settings, for_worker=self._for_worker)
         return self._login_client
 
     @auth_client.setter
@@ -149,57 +173,55 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
         return response
 
 
-def _authorizer(user_id: int, resource_server: str, for_worker: bool):
-    try:
-        record = token_records.read_token(user_id, resource_server)
-    except TokenDecryptionError:
-        current_app.logger.warning("stored %s token of user %s does not decrypt", resource_server, user_id)
-        raise ReauthenticationRequired(scopes=()) from None
-    if record is None:
+def user_authorizer(
+    tokens: UserTokens, resource_server: str, settings: GlobusSettings, *, for_worker: bool = False
+) -> globus_sdk.authorizers.GlobusAuthorizer:
+    """The authorizer for one of the user's resource servers: renewing when a refresh token exists."""
+    grant = tokens.grant(resource_server)
+    if grant is None:
         # No grant for this service (e.g. it was added after the user last logged in).
         raise ReauthenticationRequired(scopes=())
-    if record.refresh_token is None:
-        return globus_sdk.AccessTokenAuthorizer(record.access_token)
-    storage = SqlTokenStorage(user_id)
+    if grant.refresh_token is None:
+        return globus_sdk.AccessTokenAuthorizer(grant.access_token)
 
     def stored_token() -> tuple[str, int] | None:
-        current = token_records.read_token(user_id, resource_server)
+        current = tokens.grant(resource_server)
         return (current.access_token, current.expires_at) if current is not None else None
 
     return LazyLoginRefreshTokenAuthorizer(
-        record.refresh_token,
+        grant.refresh_token,
         for_worker=for_worker,
-        config=current_app.config,
-        single_flight=lambda: token_records.single_refresh(user_id, resource_server),
+        settings=settings,
+        single_flight=lambda: tokens.single_refresh(resource_server),
         stored_token=stored_token,
-        access_token=record.access_token,
-        expires_at=record.expires_at,
-        on_refresh=storage.on_refresh,
+        access_token=grant.access_token,
+        expires_at=grant.expires_at,
+        on_refresh=tokens.store_refresh,
     )
 
 
-def transfer_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.TransferClient:
+def transfer_client(tokens: UserTokens, settings: GlobusSettings, *, for_worker: bool = False) -> globus_sdk.TransferClient:
     """A TransferClient acting as the user."""
     return globus_sdk.TransferClient(
-        authorizer=_authorizer(user_id, TRANSFER_RESOURCE_SERVER, for_worker),
-        base_url=current_app.config.get("GLOBUS_TRANSFER_URL"),
-        **client_options(for_worker, thread_transport=True),
+        authorizer=user_authorizer(tokens, TRANSFER_RESOURCE_SERVER, settings, for_worker=for_worker),
+        base_url=settings.transfer_url,
+        **client_options(settings, for_worker, thread_transport=True),
     )
 
 
-def search_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.SearchClient:
+def search_client(tokens: UserTokens, settings: GlobusSettings, *, for_worker: bool = False) -> globus_sdk.SearchClient:
     """A SearchClient acting as the user."""
     return globus_sdk.SearchClient(
-        authorizer=_authorizer(user_id, SEARCH_RESOURCE_SERVER, for_worker),
-        base_url=current_app.config.get("GLOBUS_SEARCH_URL"),
-        **client_options(for_worker, thread_transport=True),
+        authorizer=user_authorizer(tokens, SEARCH_RESOURCE_SERVER, settings, for_worker=for_worker),
+        base_url=settings.search_url,
+        **client_options(settings, for_worker, thread_transport=True),
     )
 
 
-def auth_client(user_id: int, *, for_worker: bool = False) -> globus_sdk.AuthClient:
+def auth_client(tokens: UserTokens, settings: GlobusSettings, *, for_worker: bool = False) -> globus_sdk.AuthClient:
     """An AuthClient acting as the user (userinfo, identities)."""
     return globus_sdk.AuthClient(
-        authorizer=_authorizer(user_id, AUTH_RESOURCE_SERVER, for_worker),
-        base_url=current_app.config.get("GLOBUS_AUTH_URL"),
-        **client_options(for_worker, thread_transport=True),
+        authorizer=user_authorizer(tokens, AUTH_RESOURCE_SERVER, settings, for_worker=for_worker),
+        base_url=settings.auth_url,
+        **client_options(settings, for_worker, thread_transport=True),
     )

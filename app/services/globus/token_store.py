@@ -1,7 +1,9 @@
-"""globus_sdk's TokenStorage interface over the encrypted `stored_tokens` table, for one user.
+"""globus_sdk's TokenStorage interface over the portal's encrypted token rows, for one user.
 
-`on_refresh` is what RefreshTokenAuthorizer calls after renewing an access token: it writes the
-new token back through the optimistic-locking path in app.services.token_records.
+The rows themselves are the service layer's (app/services/token_records); they come in as a
+`TokenRows` object, so this package never reaches back into the service layer. `on_refresh` is
+what RefreshTokenAuthorizer calls after renewing an access token: it writes the new token back
+through the rows' optimistic-locking path.
 """
 from __future__ import annotations
 
@@ -10,15 +12,35 @@ import typing as t
 import globus_sdk
 from globus_sdk.token_storage import TokenStorage, TokenStorageData
 
-from app.services import token_records
+
+class StoredRecord(t.Protocol):
+    """What a stored row offers (app/services/token_records.TokenRecord)."""
+
+    scopes: str
+    access_token: str
+    refresh_token: str | None
+    expires_at: int
+    token_type: str
+    requested_scopes: str
+
+
+class TokenRows(t.Protocol):
+    """The token table operations this storage needs (app/services/token_records provides them)."""
+
+    def save_token(self, user_id: int, resource_server: str, **values: t.Any) -> int: ...
+
+    def read_tokens(self, user_id: int) -> t.Mapping[str, StoredRecord]: ...
+
+    def delete_tokens(self, user_id: int, resource_server: str | None = None) -> int: ...
 
 
 class SqlTokenStorage(TokenStorage):
     """Token storage for one portal user (namespace = the user id)."""
 
-    def __init__(self, user_id: int, identity_id: str | None = None):
+    def __init__(self, user_id: int, rows: TokenRows, identity_id: str | None = None):
         super().__init__(namespace=f"user-{user_id}")
         self.user_id = user_id
+        self.rows = rows
         self.identity_id = identity_id
 
     def store_token_data_by_resource_server(
@@ -26,7 +48,7 @@ class SqlTokenStorage(TokenStorage):
     ) -> None:
         """Encrypt and store (insert or update) each resource server's token data."""
         for resource_server, data in token_data_by_resource_server.items():
-            token_records.save_token(
+            self.rows.save_token(
                 self.user_id,
                 resource_server,
                 scopes=data.scope,
@@ -50,12 +72,12 @@ class SqlTokenStorage(TokenStorage):
                 token_type=record.token_type,
                 extra={"requested_scopes": record.requested_scopes},
             )
-            for rs, record in token_records.read_tokens(self.user_id).items()
+            for rs, record in self.rows.read_tokens(self.user_id).items()
         }
 
     def remove_token_data(self, resource_server: str) -> bool:
         """Delete this user's token row for one resource server."""
-        return token_records.delete_tokens(self.user_id, resource_server) > 0
+        return self.rows.delete_tokens(self.user_id, resource_server) > 0
 
     def on_refresh(self, response: globus_sdk.OAuthTokenResponse) -> None:
         """RefreshTokenAuthorizer callback: store the renewed tokens."""

@@ -1,6 +1,6 @@
 """Globus Transfer calls for the researcher pages: the one place they touch globus_sdk.
 
-Every function takes a TransferClient built for the current user (see clients.py), makes exactly
+Every function takes a TransferClient built for the user (app/services/user_clients.py), makes exactly
 the upstream calls it names — one page at a time, never a whole listing — and returns plain
 dicts/lists. SDK errors leave as domain errors through `globus_errors("transfer")`.
 """
@@ -9,22 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import globus_sdk
-from flask import g, has_request_context
 
-from app.services.globus.clients import transfer_client
 from app.services.globus.errors import globus_errors, json_document
 
 SERVICE = "transfer"
-
-
-def user_client(user_id: int) -> globus_sdk.TransferClient:
-    """The user's TransferClient for this request: built once, so its connection is reused."""
-    if not has_request_context():
-        return transfer_client(user_id)
-    clients = g.setdefault("transfer_clients", {})
-    if user_id not in clients:
-        clients[user_id] = transfer_client(user_id)
-    return clients[user_id]
 
 
 def _plain(response: Any) -> dict[str, Any]:

@@ -1,0 +1,89 @@
+"""The SDK clients the services use, built from the portal's settings and a user's stored tokens.
+
+This is where the service layer hands app/services/globus/ what it needs: GlobusSettings read
+once from the configuration, and the user's tokens as a UserTokens source over the token tables
+(token_records), with the single-flight refresh and the write-back. Within a request, a user's
+TransferClient is built once, so its kept-alive connection is reused.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from typing import Any
+
+from flask import current_app, g, has_request_context
+
+from app.security.token_cipher import TokenDecryptionError
+from app.services import token_records
+from app.services.errors import ReauthenticationRequired
+from app.services.globus import clients
+from app.services.globus.clients import StoredGrant
+from app.services.globus.settings import GlobusSettings
+from app.services.globus.token_store import SqlTokenStorage
+
+log = logging.getLogger(__name__)
+
+
+def settings() -> GlobusSettings:
+    """This app's GlobusSettings, built once from its configuration."""
+    built = current_app.extensions.get("globus_settings")
+    if built is None:
+        built = current_app.extensions["globus_settings"] = GlobusSettings.from_config(current_app.config)
+    return built
+
+
+class DatabaseUserTokens:
+    """A user's tokens as stored by the portal (encrypted rows), for the client factories."""
+
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self._storage = SqlTokenStorage(user_id, rows=token_records)
+
+    def grant(self, resource_server: str) -> StoredGrant | None:
+        """The stored tokens; a row that no longer decrypts means logging in again."""
+        try:
+            record = token_records.read_token(self.user_id, resource_server)
+        except TokenDecryptionError:
+            log.warning("stored %s token of user %s does not decrypt", resource_server, self.user_id)
+            raise ReauthenticationRequired(scopes=()) from None
+        if record is None:
+            return None
+        return StoredGrant(record.access_token, record.refresh_token, record.expires_at)
+
+    def single_refresh(self, resource_server: str) -> AbstractContextManager[Any]:
+        """The one right to refresh (token_records.single_refresh)."""
+        return token_records.single_refresh(self.user_id, resource_server)
+
+    def store_refresh(self, response: Any) -> None:
+        """Write a refresh's tokens back through the optimistic-locking path."""
+        self._storage.on_refresh(response)
+
+
+def login_client(*, for_worker: bool = False) -> clients.ConfidentialAppAuthClient:
+    """A new confidential login client for the portal."""
+    return clients.login_client(settings(), for_worker=for_worker)
+
+
+def transfer_client(user_id: int, *, for_worker: bool = False) -> clients.TransferClient:
+    """A TransferClient acting as the user."""
+    return clients.transfer_client(DatabaseUserTokens(user_id), settings(), for_worker=for_worker)
+
+
+def search_client(user_id: int, *, for_worker: bool = False) -> clients.SearchClient:
+    """A SearchClient acting as the user."""
+    return clients.search_client(DatabaseUserTokens(user_id), settings(), for_worker=for_worker)
+
+
+def auth_client(user_id: int, *, for_worker: bool = False) -> clients.AuthClient:
+    """An AuthClient acting as the user."""
+    return clients.auth_client(DatabaseUserTokens(user_id), settings(), for_worker=for_worker)
+
+
+def request_transfer_client(user_id: int) -> clients.TransferClient:
+    """The user's TransferClient for this request: built once, so its connection is reused."""
+    if not has_request_context():
+        return transfer_client(user_id)
+    cache = g.setdefault("transfer_clients", {})
+    if user_id not in cache:
+        cache[user_id] = transfer_client(user_id)
+    return cache[user_id]
