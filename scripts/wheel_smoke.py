@@ -97,8 +97,11 @@ class Smoke:
             "  'migrations': str(resources.migrations_dir()), 'gunicorn': str(resources.gunicorn_config()),\n"
             "  'checkout': str(resources.source_checkout()), 'config_package': bool(importlib.util.find_spec('config'))}))\n"
         )
-        found = json.loads(subprocess.run([str(self.venv / "bin" / "python"), "-c", probe], cwd="/",
-                                          capture_output=True, text=True, check=True, env=clean_env()).stdout)
+        result = subprocess.run([str(self.venv / "bin" / "python"), "-c", probe], cwd="/", capture_output=True,
+                                text=True, check=False, env=clean_env())
+        if result.returncode != 0:
+            raise SmokeFailure(f"the installed package does not import or find its resources:\n{result.stderr}")
+        found = json.loads(result.stdout)
         venv = str(self.venv.resolve())
         for name in ("app", "emulator", "templates", "static", "migrations", "gunicorn"):
             if not str(Path(found[name]).resolve()).startswith(venv + os.sep):
