@@ -138,5 +138,7 @@ def test_production_on_sqlite_warns_loudly(tmp_path, caplog):
     from app import create_app
 
     with caplog.at_level("WARNING"):
-        create_app({**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path)})
+        # SQLite named explicitly: CI's PostgreSQL pass sets DATABASE_URL in the environment.
+        create_app({**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path),
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}"})
     assert "PRODUCTION ON SQLITE" in caplog.text
