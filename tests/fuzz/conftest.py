@@ -8,8 +8,8 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

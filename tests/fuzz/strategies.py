@@ -115,11 +115,31 @@ def file_uploads() -> st.SearchStrategy[tuple]:
     return st.builds(lambda c, f, t: (io.BytesIO(c), f, t), content, filename, ctype)
 
 
-def repeated_pairs(fields: list[str], values: st.SearchStrategy[str]) -> st.SearchStrategy[list[tuple[str, object]]]:
-    """Form or query pairs: each known field absent, once, or repeated; plus unknown extra keys."""
-    def for_field(name: str) -> st.SearchStrategy[list[tuple[str, object]]]:
-        return st.lists(values, max_size=3).map(lambda vs: [(name, v) for v in vs])
+def mostly(valid: st.SearchStrategy, hostile: st.SearchStrategy, one_in: int = 3) -> st.SearchStrategy:
+    """`hostile` in about one draw in `one_in`, else `valid`."""
+    return st.integers(0, one_in - 1).flatmap(lambda gate: hostile if gate == 0 else valid)
 
-    known = st.tuples(*(for_field(name) for name in fields)) if fields else st.just(())
-    extra = st.lists(st.tuples(st.one_of(hostile_text(), st.sampled_from(fields or ["x"])), values), max_size=3)
+
+def form_pairs(fields: dict[str, st.SearchStrategy[str]], hostile: st.SearchStrategy[str],
+               extra_names: list[str]) -> st.SearchStrategy[list[tuple[str, object]]]:
+    """Form or query pairs for the fields a view reads.
+
+    About one field per request is odd: missing, hostile, or repeated (valid and hostile values
+    mixed); the others carry one plausible value, so the odd one gets past the first checks and
+    reaches the deeper code. Up to two extra pairs follow, under hostile names, names no view
+    reads, or a field's name again (a repeated key after the first).
+    """
+    one_in = max(4, len(fields))
+
+    def for_field(name: str, valid: st.SearchStrategy[str]) -> st.SearchStrategy[list[tuple[str, object]]]:
+        odd = st.one_of(
+            st.just([]),
+            hostile.map(lambda value: [(name, value)]),
+            st.lists(st.one_of(valid, hostile), min_size=2, max_size=3).map(lambda vs: [(name, v) for v in vs]),
+        )
+        return mostly(valid.map(lambda value: [(name, value)]), odd, one_in)
+
+    known = st.tuples(*(for_field(name, valid) for name, valid in fields.items())) if fields else st.just(())
+    names = st.one_of(hostile_text(), st.sampled_from(sorted(fields) + extra_names))
+    extra = st.lists(st.tuples(names, hostile), max_size=2)
     return st.builds(lambda groups, more: [pair for group in groups for pair in group] + more, known, extra)

@@ -7,6 +7,7 @@ deterministic: a fixed number of examples per route, derandomized, no example da
 """
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from urllib.parse import parse_qs, quote, urlsplit
@@ -64,29 +65,60 @@ ROUTES: dict[str, tuple[str, list[str], list[str], list[str]]] = {
     "ops.readyz": ("GET", [], [], []),
     "ops.metrics": ("GET", [], [], []),
 }
-# Read by no view today, or by several: sent to every route so a new reader of them is fuzzed too.
+# Read by no view today, or by several: sent (hostile) to every route, so a new reader of them is fuzzed too.
 GENERIC_FIELDS = ["next", "path", "name", "q", "offset", "id", "collection_id", "format", "page", "csrf_token"]
-# Values that pass the first checks, so hostile values elsewhere reach the deeper code.
-MEANINGFUL = ["/~/", "/", "/genomes/", "/cryoem/2023/", "/~/Documents/", "/big-folder/", "instrument logs",
-              "GRCh38 chr21.fa", "name", "size", "modified", "asc", "desc", "on", "1", "true", "10", "100",
-              "left", "right", "all", "my-endpoints", "shared-with-me", "recently-used", "administered-by-me",
-              "succeeded", "ACTIVE", "FAILED", "TRANSFER", "delete", "2024-01-01", "2030-06-30T12:00",
-              "checksum", "exists", "mtime", "*.tmp", "file:*.tmp", "dir:cache", "fuzz"]
+# Values that pass the first checks, by field; every other field gets GENERAL ones.
+VALID: dict[str, list[str]] = {
+    "path": ["/~/", "/", "/genomes/", "/micrographs/", "/climate/daily temperatures/", "/cryoem/2023/",
+             "/Müller_2024/", "/run 01/", "/~/Documents/thesis/", "/shared/"],
+    "name": ["fuzz folder", "GRCh38 chr21.fa", "notes.md", "Müller", "a" * 255],
+    "sort": ["name", "size", "modified"], "order": ["asc", "desc"], "filter": ["", "tif", "chr", "2024"],
+    "hidden": ["1", "on", "true", ""], "per_page": ["50", "100", "250", "1000"], "offset": ["0", "50", "25", "1000"],
+    "q": ["lab", "Cryo-EM", "public reference", ""], "scope": ["all", "my-endpoints", "shared-with-me",
+                                                             "recently-used", "administered-by-me"],
+    "status": ["active", "SUCCEEDED", "failed", "inactive"], "type": ["transfer", "DELETE"],
+    "label": ["", "nightly copy", "Müller run"], "from": ["2024-01-01", "2030-01-01"], "to": ["2024-12-31", "2031-01-01"],
+    "direction": ["left", "right"], "file": ["GRCh38 chr21.fa", "notes.md"], "dir": ["genomes", "run 01"],
+    "sync_level": ["", "exists", "size", "mtime", "checksum"], "deadline": ["", "2030-06-30T12:00", "2030-06-30T12:00+02:00"],
+    "exclude_rules": ["*.tmp", "file:*.tmp\ndir:cache", ""], "batch": ["chr21.fa copy.fa", "--recursive genomes g2"],
+    "items": ['[{"source": "/genomes/", "destination": "/~/fuzz/", "recursive": true}]',
+              '[{"source": "/genomes/GRCh38 chr21.fa", "destination": "/~/chr21.fa", "recursive": false}]'],
+    "back": ["/browse/", "/browse/?left=x"], "next": ["/tasks/", "/browse/?left_path=/x/"],
+    "scopes": ["urn:globus:auth:scope:transfer.api.globus.org:all"], "events_offset": ["0", "20"],
+    **{name: ["on", "1", "yes", ""] for name in BOOLEAN_OPTIONS},
+}
+GENERAL = ["/~/", "name", "desc", "on", "1", "10", "left", "all", "succeeded", "2024-01-01", "checksum", "fuzz"]
 ACCEPT = st.sampled_from(["text/html", "application/json", "*/*", "", "application/json;q=0.9, text/html",
                           "text/html;q=abc", "\u00e9/\u00e9"])
 HEADER_TEXT = st.text(st.characters(max_codepoint=255, blacklist_characters="\r\n"), max_size=60)
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 STATIC_FILES = ["css/app.css", "js/task-progress.js", "../app/__init__.py", "..%2fapp%2f__init__.py", "/etc/passwd",
                 "css/../../wsgi.py", "css/\x00.css", "css/", "", "css//app.css", "\u00e9.css"]
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=30,
+# FUZZ_MAX_EXAMPLES=500 makes a deeper (slower) hunt on demand; CI runs the bounded default.
+EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES") or 50)
+FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=EXAMPLES,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
                                        HealthCheck.large_base_example])
-ANONYMOUS = settings(FUZZ, max_examples=8)
+ANONYMOUS = settings(FUZZ, max_examples=max(1, EXAMPLES // 5))
 
 
-def _value(portal) -> st.SearchStrategy[str]:
-    return st.one_of(hs.hostile_text(), st.sampled_from(MEANINGFUL + portal.collection_ids + portal.task_ids),
-                     hs.items_documents(MEANINGFUL))
+def _hostile(portal) -> st.SearchStrategy[str]:
+    return st.one_of(hs.hostile_text(), hs.items_documents(GENERAL),
+                     st.sampled_from(GENERAL + portal.collection_ids + portal.task_ids + portal.bookmark_ids))
+
+
+def _valid(portal, field: str) -> st.SearchStrategy[str]:
+    if field in ("collection_id", "source", "destination", *SIDES):
+        return st.sampled_from(portal.collection_ids)
+    if field in ("form_token", "csrf_token", "state", "code", "marker"):
+        return st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=16, max_size=64)
+    base = field.split("_", 1)[1] if field.split("_", 1)[0] in SIDES and "_" in field else field
+    base = {"source_path": "path", "destination_path": "path", "old_name": "name", "new_name": "name"}.get(base, base)
+    return st.sampled_from(VALID.get(base, GENERAL))
+
+
+def _fields(portal, names: list[str]) -> dict[str, st.SearchStrategy[str]]:
+    return {name: _valid(portal, name) for name in names}
 
 
 def _path_value(portal, name: str) -> st.SearchStrategy[str]:
@@ -94,7 +126,8 @@ def _path_value(portal, name: str) -> st.SearchStrategy[str]:
              "task_id": portal.task_ids}.get(name)
     if known is None:  # the static files' path converter
         return st.one_of(st.sampled_from(STATIC_FILES), hs.hostile_paths(), hs.hostile_text())
-    return st.one_of(hs.uuid_variants(known), hs.uuid_variants(portal.collection_ids), hs.hostile_text())
+    hostile = st.one_of(hs.uuid_variants(known), hs.uuid_variants(portal.collection_ids), hs.hostile_text())
+    return hs.mostly(st.sampled_from(known), hostile, one_in=2)
 
 
 def _url(rule: str, values: dict[str, str]) -> str:
@@ -108,14 +141,14 @@ def _url(rule: str, values: dict[str, str]) -> str:
 def _request_strategy(portal, endpoint: str) -> st.SearchStrategy[dict]:
     method, query, form, uploads = ROUTES[endpoint]
     (rule,) = [rule for rule in portal.app.url_map.iter_rules() if rule.endpoint == endpoint]
-    value = _value(portal)
     names = [name for _, name in PATH_PARAMETER.findall(rule.rule)]
     return st.fixed_dictionaries({
         "method": st.just(method),
         "rule": st.just(rule.rule),
         "path": st.fixed_dictionaries({name: _path_value(portal, name) for name in names}),
-        "query": hs.repeated_pairs(query + GENERIC_FIELDS, value),
-        "form": hs.repeated_pairs(form + GENERIC_FIELDS, value) if method == "POST" else st.just([]),
+        "query": hs.form_pairs(_fields(portal, query), _hostile(portal), GENERIC_FIELDS),
+        "form": (hs.form_pairs(_fields(portal, form), _hostile(portal), GENERIC_FIELDS) if method == "POST"
+                 else st.just([])),
         # One long value (a huge number, a 70,000-character string, JSON nested 100,000 deep) in one field.
         # (in about one example in five: decoding them dominates the run time).
         "big": st.tuples(st.integers(0, 4), st.sampled_from((form if method == "POST" else query) + GENERIC_FIELDS),
