@@ -97,7 +97,10 @@ def _deadline(raw: str | None) -> str:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if moment <= datetime.now(timezone.utc):
         raise InvalidRequest("The deadline must be in the future (times are UTC).", field="deadline")
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    try:
+        return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    except OverflowError:  # 9999-12-31T23:59-05:00 is in the year 10000 in UTC (found by tests/fuzz)
+        raise InvalidRequest("That deadline is too far in the future.", field="deadline") from None
 
 
 def _exclude_rules(raw: str | None) -> tuple[tuple[str, str], ...]:

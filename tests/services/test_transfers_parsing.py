@@ -44,6 +44,7 @@ def test_unticked_boxes_are_false():
         ({"sync_level": "sometimes"}, "sync_level"),
         ({"deadline": "tomorrow-ish"}, "deadline"),
         ({"deadline": "2001-01-01T00:00"}, "deadline"),
+        ({"deadline": "9999-12-31T23:59:59-05:00"}, "deadline"),  # year 10000 in UTC: was an OverflowError
         ({"label": "x" * 129}, "label"),
         ({"label": "bad\x00label"}, "label"),
         ({"exclude_rules": "a/b"}, "exclude_rules"),
