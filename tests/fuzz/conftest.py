@@ -22,6 +22,7 @@ from tests.conftest import RunningEmulator, start_emulator, stop_emulator
 from tests.emulator.helpers import run_browser
 from tests.portal_fixtures import build_migrated_app, portal_overrides
 
+ANONYMOUS_CSRF = "an-anonymous-visitors-csrf-token-for-the-fuzz"
 CALLBACK = "http://localhost/auth/callback"  # what url_for(_external=True) gives in the test client
 
 
@@ -42,21 +43,22 @@ class FuzzPortal:
     task_ids: list[str] = field(default_factory=list)
 
     def client(self, username: str | None) -> FlaskClient:
-        """A fresh test client: anonymous, or with a session planted for a user who really logged in."""
+        """A fresh test client with a planted session: a user who really logged in, or an anonymous
+        visitor who loaded a page (so has a CSRF token and the POSTs reach login_required)."""
         client = self.app.test_client()
-        if username is not None:
-            user_id, csrf = self.users[username]
-            now = int(time.time())
-            with client.session_transaction() as session:
+        now = int(time.time())
+        with client.session_transaction() as session:
+            session[SEEN_KEY] = now
+            session[SESSION_KEY] = self.csrf(username)
+            if username is not None:
                 session.permanent = True
-                session[USER_KEY] = user_id
+                session[USER_KEY] = self.users[username][0]
                 session[CREATED_KEY] = now
-                session[SEEN_KEY] = now
-                session[SESSION_KEY] = csrf
         return client
 
-    def csrf(self, username: str) -> str:
-        return self.users[username][1]
+    def csrf(self, username: str | None) -> str:
+        """The CSRF token of that user's session (or of an anonymous visitor's)."""
+        return self.users[username][1] if username is not None else ANONYMOUS_CSRF
 
 
 def _log_in(app: Flask, emulator: RunningEmulator, username: str) -> tuple[int, str]:

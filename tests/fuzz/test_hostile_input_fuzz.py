@@ -185,7 +185,7 @@ def _send(portal, username: str | None, request: dict):
     form = list(request["form"]) + list(request["files"])
     if request["big"] is not None:
         (form if request["method"] == "POST" else query).append(request["big"])
-    if request["method"] == "POST" and username is not None:
+    if request["method"] == "POST":
         form.insert(0, ("csrf_token", portal.csrf(username)))
     headers = {"Accept": request["accept"]}
     for name, key in (("Referer", "referrer"), ("Authorization", "authorization"), ("X-Request-Id", "request_id")):
