@@ -1,4 +1,5 @@
 """Every blueprint of the portal, registered in one place. Feature packages append theirs here."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """The `gateway` command: run the portal, the emulator or the demo, migrate, manage keys and tokens."""
+
 from __future__ import annotations
 
 import os
@@ -30,24 +31,27 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the dev server.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port for the dev server.")
-@click.option("--gunicorn", "use_gunicorn", is_flag=True,
-              help="Serve with gunicorn and the shipped config (config/gunicorn.conf.py; GUNICORN_* variables).")
+@click.option(
+    "--gunicorn",
+    "use_gunicorn",
+    is_flag=True,
+    help="Serve with gunicorn and the shipped config (config/gunicorn.conf.py; GUNICORN_* variables).",
+)
 def run(host: str, port: int, use_gunicorn: bool) -> None:
     """Serve the portal (Werkzeug dev server, or gunicorn for production)."""
     if use_gunicorn:
         from app import resources
 
         # The installed module, from any working directory: no source tree needed.
-        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(resources.gunicorn_config()),
-                                   "app.wsgi:app"])
+        os.execvp(
+            sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(resources.gunicorn_config()), "app.wsgi:app"]
+        )
     app = _app()
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
 # --help too is the emulator's: every argument goes through unchanged.
-@main.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False
-)
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)
 @click.argument("emulator_args", nargs=-1, type=click.UNPROCESSED)
 def emulator(emulator_args: tuple[str, ...]) -> None:
     """Run the local Globus emulator (same arguments as `python -m emulator`)."""
@@ -58,14 +62,19 @@ def emulator(emulator_args: tuple[str, ...]) -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Portal port.")
 @click.option("--emulator-port", default=8111, show_default=True, type=int, help="Emulator port.")
 @click.option("--reset", is_flag=True, help="Re-seed the emulator's users, collections and data.")
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the demo's databases, keys and emulator data (default: instance/).")
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the demo's databases, keys and emulator data (default: instance/).",
+)
 def demo(port: int, emulator_port: int, reset: bool, instance: Path | None) -> None:
     """Start the emulator and the portal (and the worker, once it exists) with seeded demo data."""
     from app.demo import run_demo
 
-    run_demo(port=port, emulator_port=emulator_port, reset=reset, with_worker="worker" in main.commands,
-             instance=instance)
+    run_demo(
+        port=port, emulator_port=emulator_port, reset=reset, with_worker="worker" in main.commands, instance=instance
+    )
 
 
 @main.group()
@@ -119,8 +128,7 @@ def keys_rotate() -> None:
     )
     if report.failed:
         raise click.ClickException(
-            "these rows did not decrypt with any configured key and were left as they are: "
-            + ", ".join(report.failed)
+            "these rows did not decrypt with any configured key and were left as they are: " + ", ".join(report.failed)
         )
     old = [kid for kid in report.key_ids_in_use if kid != primary]
     if not old:

@@ -1,4 +1,5 @@
 """Engine-level settings: SQLite in WAL mode with foreign keys and a busy timeout."""
+
 from __future__ import annotations
 
 import logging

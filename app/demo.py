@@ -1,4 +1,5 @@
 """`gateway demo`: the emulator, the portal (and the worker, once it exists) as child processes."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,15 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
     }
     try:
         emulator_command = [
-            sys.executable, "-m", "emulator", "--port", str(emulator_port), "--instance", str(emulator_dir),
-            "--redirect-uri", f"{portal_url}/auth/callback",
+            sys.executable,
+            "-m",
+            "emulator",
+            "--port",
+            str(emulator_port),
+            "--instance",
+            str(emulator_dir),
+            "--redirect-uri",
+            f"{portal_url}/auth/callback",
         ]
         children.append(_start(emulator_command + (["--reset"] if reset else []), os.environ.copy()))
         manifest = _wait_for_manifest(manifest_path, children[0])

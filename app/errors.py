@@ -3,6 +3,7 @@
 HTML for browsers; JSON for `/api/` paths and for clients that prefer application/json. Pages
 never show a traceback; 5xx details go to the (redacted) log only.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,7 @@ def handle_reauthentication(error: ReauthenticationRequired):
     if request.method == "GET":
         next_path = safe_next_path(request.full_path.rstrip("?")) or url_for("dashboard.index")
     else:
-        if consent.stash_form(session, request.path, request.form.items(multi=True),
-                              user_id=current_user_id()):
+        if consent.stash_form(session, request.path, request.form.items(multi=True), user_id=current_user_id()):
             next_path = url_for("auth.resume")
         else:
             flash("Your form was too large to keep while you logged in again; please submit it again.", "warning")
@@ -59,12 +59,20 @@ def handle_reauthentication(error: ReauthenticationRequired):
         allowed = consent.remember_consent_request(session, error.scopes, next_path)
     except InvalidRequest:
         log.warning("consent request with scopes outside the allowlist refused")
-        return _page("errors/error.html", 400, title="Consent cannot be requested",
-                     message="Globus asked for access this portal does not request. Please contact the portal team.")
+        return _page(
+            "errors/error.html",
+            400,
+            title="Consent cannot be requested",
+            message="Globus asked for access this portal does not request. Please contact the portal team.",
+        )
     if not allowed:
-        return _page("errors/error.html", 403, title="Consent was not granted",
-                     message="Globus still reports that consent is missing after several logins. "
-                             "Check the consent screen at Globus Auth, or contact the portal team.")
+        return _page(
+            "errors/error.html",
+            403,
+            title="Consent was not granted",
+            message="Globus still reports that consent is missing after several logins. "
+            "Check the consent screen at Globus Auth, or contact the portal team.",
+        )
     # The scopes ride along in the URL for transparency; /login uses the session's copy first.
     return redirect(url_for("auth.login", next=next_path, scopes=" ".join(error.scopes) or None))
 
@@ -82,7 +90,9 @@ def handle_unavailable(error: RemoteUnavailable):
         retry_url = safe_next_path(request.full_path.rstrip("?")) or url_for("dashboard.index")
     else:
         retry_url = _same_site_referrer() or url_for("dashboard.index")
-    template = "errors/collection_unavailable.html" if isinstance(error, CollectionUnavailable) else "errors/unavailable.html"
+    template = (
+        "errors/collection_unavailable.html" if isinstance(error, CollectionUnavailable) else "errors/unavailable.html"
+    )
     response = _page(template, 503, error=error, retry_url=retry_url)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -101,10 +111,18 @@ def handle_domain_error(error: DomainError):
     if wants_json():
         extra = {"field": error.field} if isinstance(error, InvalidRequest) and error.field else {}
         return _json_error(error, **extra)
-    titles = {403: "Permission denied", 404: "Not found", 400: "That request was not accepted",
-              409: "That could not be done"}
-    return _page("errors/error.html", error.status_code,
-                 title=titles.get(error.status_code, "Something went wrong"), message=error.message)
+    titles = {
+        403: "Permission denied",
+        404: "Not found",
+        400: "That request was not accepted",
+        409: "That could not be done",
+    }
+    return _page(
+        "errors/error.html",
+        error.status_code,
+        title=titles.get(error.status_code, "Something went wrong"),
+        message=error.message,
+    )
 
 
 def handle_http_error(error: HTTPException):
@@ -112,8 +130,9 @@ def handle_http_error(error: HTTPException):
     status = error.code or 500
     message = error.description if status < 500 else "Something went wrong on our side. Please try again."
     if wants_json():
-        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message,
-                        "request_id": current_request_id()}), status
+        return jsonify(
+            {"error": error.name.lower().replace(" ", "_"), "message": message, "request_id": current_request_id()}
+        ), status
     return _page("errors/error.html", status, title=error.name, message=message)
 
 

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
+
 from __future__ import annotations
 
 from flask_migrate import Migrate

@@ -3,6 +3,7 @@
 A feature blueprint registers its entry page once, at import: `register_feature(...)`. Only
 features whose endpoint exists in the running app are shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

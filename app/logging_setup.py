@@ -3,6 +3,7 @@
 LOG_FORMAT=json writes one JSON object per line (the production default), text writes readable
 lines; both carry the id of the request each line was written for (app/ops/request_context).
 """
+
 from __future__ import annotations
 
 import logging

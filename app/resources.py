@@ -9,6 +9,7 @@ checkout, and setuptools' editable finder cannot import a folder without `__init
 case only — the installer recorded the install as editable (PEP 610 `direct_url.json`) — the same
 mapping is read from the checkout's pyproject.toml. An installed copy never looks at a source tree.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ flask-session's own SQL backend creates its table when the app starts; ours must
 Alembic like every other table, so the SQL interface below reuses flask-session's machinery
 (cookie handling, serializer, id regeneration) over the `sessions` model instead.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -126,9 +127,7 @@ class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSide
         with OrmSession(db.engine) as orm, orm.begin():
             orm.execute(delete(ServerSession).where(ServerSession.session_id == store_id))
 
-    def _upsert_session(
-        self, session_lifetime: timedelta, session: ServerSideSession, store_id: str
-    ) -> None:
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
         expiry: datetime = utcnow() + session_lifetime
         data = self.serializer.encode(session)
         user_id = session.get(USER_KEY)

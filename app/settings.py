@@ -3,6 +3,7 @@
 `load_settings(environ, overrides)` returns the Flask config mapping. Names are the environment
 variables documented in config/example.env; overrides use the same names (tests pass them).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,13 +31,35 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 # The variables this module reads; an override with one of these names is treated as if it had
 # been set in the environment, so derived values (cookie names, database URI...) follow it.
 ENVIRONMENT_NAMES = (
-    "GATEWAY_ENV", "GATEWAY_INSTANCE_DIR", "SECRET_KEY", "DATABASE_URL", "SESSION_BACKEND",
-    "REDIS_URL", "TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEY_FILE", "GLOBUS_CLIENT_ID",
-    "GLOBUS_CLIENT_SECRET", "GLOBUS_AUTH_URL", "GLOBUS_TRANSFER_URL", "GLOBUS_SEARCH_URL",
-    "GLOBUS_SEARCH_INDEX_ID", "GLOBUS_AUTH_ISSUER", "GATEWAY_EMULATOR_MANIFEST",
-    "GLOBUS_HTTP_TIMEOUT", "GLOBUS_MAX_RETRIES", "WORKER_HTTP_TIMEOUT", "WORKER_MAX_RETRIES",
-    "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "PREFERRED_URL_SCHEME", "TRUSTED_PROXIES",
-    "TRUSTED_HOSTS", "LOG_LEVEL", "LOG_FORMAT", "METRICS_TOKEN", "METRICS_ENABLED",
+    "GATEWAY_ENV",
+    "GATEWAY_INSTANCE_DIR",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SESSION_BACKEND",
+    "REDIS_URL",
+    "TOKEN_ENCRYPTION_KEYS",
+    "TOKEN_ENCRYPTION_KEY_FILE",
+    "GLOBUS_CLIENT_ID",
+    "GLOBUS_CLIENT_SECRET",
+    "GLOBUS_AUTH_URL",
+    "GLOBUS_TRANSFER_URL",
+    "GLOBUS_SEARCH_URL",
+    "GLOBUS_SEARCH_INDEX_ID",
+    "GLOBUS_AUTH_ISSUER",
+    "GATEWAY_EMULATOR_MANIFEST",
+    "GLOBUS_HTTP_TIMEOUT",
+    "GLOBUS_MAX_RETRIES",
+    "WORKER_HTTP_TIMEOUT",
+    "WORKER_MAX_RETRIES",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_ABSOLUTE_HOURS",
+    "PREFERRED_URL_SCHEME",
+    "TRUSTED_PROXIES",
+    "TRUSTED_HOSTS",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "METRICS_TOKEN",
+    "METRICS_ENABLED",
 )
 
 
@@ -69,14 +92,14 @@ def load_settings(
         "DEBUG": False,
         "GATEWAY_INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": reader.text("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": reader.text("DATABASE_URL")
-        or f"sqlite:///{instance_dir / 'gateway.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": reader.text("DATABASE_URL") or f"sqlite:///{instance_dir / 'gateway.sqlite3'}",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_BACKEND": reader.choice("SESSION_BACKEND", SESSION_BACKENDS, "sqlalchemy"),
         "REDIS_URL": reader.text("REDIS_URL") or "redis://127.0.0.1:6379/0",
         "TOKEN_ENCRYPTION_KEYS": reader.text("TOKEN_ENCRYPTION_KEYS"),
         "TOKEN_ENCRYPTION_KEY_FILE": reader.text("TOKEN_ENCRYPTION_KEY_FILE"),
-        "GLOBUS_CLIENT_ID": reader.text("GLOBUS_CLIENT_ID") or _manifest_get(manifest, "clients", "portal", "client_id"),
+        "GLOBUS_CLIENT_ID": reader.text("GLOBUS_CLIENT_ID")
+        or _manifest_get(manifest, "clients", "portal", "client_id"),
         "GLOBUS_CLIENT_SECRET": reader.text("GLOBUS_CLIENT_SECRET")
         or _manifest_get(manifest, "clients", "portal", "client_secret"),
         "GLOBUS_AUTH_URL": reader.text("GLOBUS_AUTH_URL") or _manifest_get(manifest, "services", "auth"),
@@ -139,7 +162,7 @@ def load_env_files() -> None:
 
 
 def _host_list(text: str | None) -> list[str] | None:
-    """"a.example.org, .example.net" as a list (a leading dot allows subdomains); None allows any."""
+    """ "a.example.org, .example.net" as a list (a leading dot allows subdomains); None allows any."""
     hosts = [host.strip() for host in (text or "").split(",") if host.strip()]
     return hosts or None
 
@@ -149,8 +172,10 @@ def _require_production_settings(settings: Mapping[str, Any]) -> None:
         name
         for name, present in (
             ("SECRET_KEY", bool(settings.get("SECRET_KEY"))),
-            ("TOKEN_ENCRYPTION_KEYS or TOKEN_ENCRYPTION_KEY_FILE",
-             bool(settings.get("TOKEN_ENCRYPTION_KEYS") or settings.get("TOKEN_ENCRYPTION_KEY_FILE"))),
+            (
+                "TOKEN_ENCRYPTION_KEYS or TOKEN_ENCRYPTION_KEY_FILE",
+                bool(settings.get("TOKEN_ENCRYPTION_KEYS") or settings.get("TOKEN_ENCRYPTION_KEY_FILE")),
+            ),
             ("GLOBUS_CLIENT_ID", bool(settings.get("GLOBUS_CLIENT_ID"))),
             ("GLOBUS_CLIENT_SECRET", bool(settings.get("GLOBUS_CLIENT_SECRET"))),
         )
@@ -158,7 +183,8 @@ def _require_production_settings(settings: Mapping[str, Any]) -> None:
     ]
     if missing:
         raise ConfigError(
-            "GATEWAY_ENV=production refuses to start without: " + ", ".join(missing)
+            "GATEWAY_ENV=production refuses to start without: "
+            + ", ".join(missing)
             + ". Set them in the environment (see config/example.env)."
         )
     secret = str(settings["SECRET_KEY"])

@@ -1,4 +1,5 @@
 """Template helpers in one place: the filters every page shares, the logged-in flag, feature links."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

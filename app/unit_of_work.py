@@ -13,6 +13,7 @@ before the upstream call, see app/services/submissions.py); token rows and pendi
 the login callback, a GET by OAuth's design, which commits the user row before the token rows
 that refer to it (app/services/auth.py); and the session store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,8 +81,7 @@ def init_unit_of_work(app: Flask) -> None:
     Anything left uncommitted when a request ends without reaching this hook (an exception in a
     later hook) is rolled back by Flask-SQLAlchemy's session removal at teardown.
     """
-    for name, listener in (("after_flush", _note_flush), ("after_commit", _note_end),
-                           ("after_rollback", _note_end)):
+    for name, listener in (("after_flush", _note_flush), ("after_commit", _note_end), ("after_rollback", _note_end)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
     app.after_request(_finish)

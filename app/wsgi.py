@@ -1,4 +1,5 @@
 """WSGI entry point for gunicorn: `app.wsgi:app` (the shipped gunicorn config names it)."""
+
 from __future__ import annotations
 
 import sys

@@ -10,6 +10,7 @@ a markdown table. Bounded: about (cases x 2 x --seconds) plus start-up, ~30 s wi
 `--extra-records N` first ingests N synthetic public records (up to 10,000; about 1 ms each) to
 see how the search rows hold up on a bigger index; that time is outside the ~30 s budget.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import globus_sdk
 import requests
@@ -40,8 +42,10 @@ START_TIMEOUT = 120
 SMALL_FOLDER_ENTRIES = 10
 MAX_EXTRA_RECORDS = 10000
 INGEST_BATCH = 1000
-FILLER_WORDS = ("cryo ribosome virus membrane channel folding micrograph tomogram glacier sediment "
-                "perovskite lensing turbulence sequencing proteome simulation").split()
+FILLER_WORDS = (
+    "cryo ribosome virus membrane channel folding micrograph tomogram glacier sediment "
+    "perovskite lensing turbulence sequencing proteome simulation"
+).split()
 
 
 @dataclass
@@ -60,8 +64,10 @@ class CaseResult:
         ordered = sorted(self.latencies)
         p50 = statistics.median(ordered) * 1000 if ordered else float("nan")
         p99 = ordered[min(count - 1, int(count * 0.99))] * 1000 if ordered else float("nan")
-        return (f"| {self.case} | {self.client} | {self.threads} | {count} | {self.errors} | "
-                f"{count / self.seconds:.0f} | {p50:.1f} | {p99:.1f} |")
+        return (
+            f"| {self.case} | {self.client} | {self.threads} | {count} | {self.errors} | "
+            f"{count / self.seconds:.0f} | {p50:.1f} | {p99:.1f} |"
+        )
 
 
 def start_emulator(instance: Path) -> tuple[subprocess.Popen, dict[str, Any]]:
@@ -70,7 +76,9 @@ def start_emulator(instance: Path) -> tuple[subprocess.Popen, dict[str, Any]]:
     log = open(instance.parent / "emulator-bench.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", "--instance", str(instance)],
-        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
@@ -104,27 +112,36 @@ def finished_task(transfer: globus_sdk.TransferClient, source: str, path: str, d
 def ingest_extra_records(manifest: dict[str, Any], count: int) -> None:
     """Ingest `count` synthetic public records as the automation client (a writer on the index)."""
     automation = manifest["clients"]["automation"]
-    login = globus_sdk.ConfidentialAppAuthClient(automation["client_id"], automation["client_secret"],
-                                                 base_url=manifest["services"]["auth"])
-    client = globus_sdk.SearchClient(base_url=manifest["services"]["search"], authorizer=globus_sdk.ClientCredentialsAuthorizer(
-        login, "urn:globus:auth:scope:search.api.globus.org:all"))
+    login = globus_sdk.ConfidentialAppAuthClient(
+        automation["client_id"], automation["client_secret"], base_url=manifest["services"]["auth"]
+    )
+    client = globus_sdk.SearchClient(
+        base_url=manifest["services"]["search"],
+        authorizer=globus_sdk.ClientCredentialsAuthorizer(login, "urn:globus:auth:scope:search.api.globus.org:all"),
+    )
     rng = random.Random(7)
     for start in range(0, count, INGEST_BATCH):
-        gmeta = [{
-            "subject": f"https://benchmark.example.org/records/{number}",
-            "visible_to": ["public"],
-            "content": {"title": " ".join(rng.choices(FILLER_WORDS, k=5)),
-                        "description": " ".join(rng.choices(FILLER_WORDS, k=25)),
-                        "domain": rng.choice(["structural biology", "life sciences", "physical sciences"]),
-                        "size_bytes": rng.randrange(10**9),
-                        "date_published": f"{rng.randrange(2015, 2026)}-{rng.randrange(1, 13):02d}-15T12:00:00Z"},
-        } for number in range(start, min(start + INGEST_BATCH, count))]
+        gmeta = [
+            {
+                "subject": f"https://benchmark.example.org/records/{number}",
+                "visible_to": ["public"],
+                "content": {
+                    "title": " ".join(rng.choices(FILLER_WORDS, k=5)),
+                    "description": " ".join(rng.choices(FILLER_WORDS, k=25)),
+                    "domain": rng.choice(["structural biology", "life sciences", "physical sciences"]),
+                    "size_bytes": rng.randrange(10**9),
+                    "date_published": f"{rng.randrange(2015, 2026)}-{rng.randrange(1, 13):02d}-15T12:00:00Z",
+                },
+            }
+            for number in range(start, min(start + INGEST_BATCH, count))
+        ]
         client.ingest(manifest["search_index"]["id"], {"ingest_type": "GMetaList", "ingest_data": {"gmeta": gmeta}})
     manifest["search_index"]["records"] += count
 
 
-def run_case(name: str, client: str, threads: int, seconds: float,
-             make_call: Callable[[], Callable[[], bool]]) -> CaseResult:
+def run_case(
+    name: str, client: str, threads: int, seconds: float, make_call: Callable[[], Callable[[], bool]]
+) -> CaseResult:
     """Run `threads` workers for `seconds`; each builds its own call (own session) first."""
     result = CaseResult(name, client, threads, seconds)
     result.latencies, result.errors = drive(threads, seconds, make_call)
@@ -172,8 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=4, help="concurrent client threads (default 4)")
     parser.add_argument("--seconds", type=float, default=2.5, help="duration of each case and client kind")
-    parser.add_argument("--extra-records", type=int, default=0,
-                        help=f"synthetic public records to ingest first (0..{MAX_EXTRA_RECORDS})")
+    parser.add_argument(
+        "--extra-records",
+        type=int,
+        default=0,
+        help=f"synthetic public records to ingest first (0..{MAX_EXTRA_RECORDS})",
+    )
     args = parser.parse_args(argv)
     if args.threads < 1 or not 0 < args.seconds <= 30:
         parser.error("--threads must be >= 1 and --seconds between 0 and 30")
@@ -202,7 +223,9 @@ def measure(manifest: dict[str, Any], threads: int, seconds: float) -> int:
     alice_share = next(c["id"] for c in manifest["collections"] if c["display_name"] == "Alice Project Share")
 
     def transfer_client() -> globus_sdk.TransferClient:
-        return globus_sdk.TransferClient(base_url=transfer_base, authorizer=globus_sdk.AccessTokenAuthorizer(transfer_token))
+        return globus_sdk.TransferClient(
+            base_url=transfer_base, authorizer=globus_sdk.AccessTokenAuthorizer(transfer_token)
+        )
 
     def search_client() -> globus_sdk.SearchClient:
         return globus_sdk.SearchClient(base_url=search_base, authorizer=globus_sdk.AccessTokenAuthorizer(search_token))
@@ -210,31 +233,51 @@ def measure(manifest: dict[str, Any], threads: int, seconds: float) -> int:
     task_id = finished_task(transfer_client(), collection, folder, alice_share)
     query = {"q": "cryo", "limit": 10, "facets": [{"field_name": "domain"}]}
     cases = [
-        (f"small ls ({folder})",
-         raw_call("GET", f"{transfer_base}v0.10/operation/endpoint/{collection}/ls", transfer_token,
-                  params={"path": folder}),
-         sdk_call(transfer_client, lambda c: c.operation_ls(collection, path=folder))),
-        ("get_task",
-         raw_call("GET", f"{transfer_base}v0.10/task/{task_id}", transfer_token),
-         sdk_call(transfer_client, lambda c: c.get_task(task_id))),
-        ("task_list page",
-         raw_call("GET", f"{transfer_base}v0.10/task_list", transfer_token, params={"limit": 10}),
-         sdk_call(transfer_client, lambda c: c.task_list(limit=10))),
-        ("endpoint_search",
-         raw_call("GET", f"{transfer_base}v0.10/endpoint_search", transfer_token,
-                  params={"filter_fulltext": "data", "limit": 25}),
-         sdk_call(transfer_client, lambda c: c.endpoint_search("data", limit=25))),
-        ("search query (+facet)",
-         raw_call("POST", f"{search_base}v1/index/{index_id}/search", search_token, json=query),
-         sdk_call(search_client, lambda c: c.post_search(index_id, query))),
+        (
+            f"small ls ({folder})",
+            raw_call(
+                "GET",
+                f"{transfer_base}v0.10/operation/endpoint/{collection}/ls",
+                transfer_token,
+                params={"path": folder},
+            ),
+            sdk_call(transfer_client, lambda c: c.operation_ls(collection, path=folder)),
+        ),
+        (
+            "get_task",
+            raw_call("GET", f"{transfer_base}v0.10/task/{task_id}", transfer_token),
+            sdk_call(transfer_client, lambda c: c.get_task(task_id)),
+        ),
+        (
+            "task_list page",
+            raw_call("GET", f"{transfer_base}v0.10/task_list", transfer_token, params={"limit": 10}),
+            sdk_call(transfer_client, lambda c: c.task_list(limit=10)),
+        ),
+        (
+            "endpoint_search",
+            raw_call(
+                "GET",
+                f"{transfer_base}v0.10/endpoint_search",
+                transfer_token,
+                params={"filter_fulltext": "data", "limit": 25},
+            ),
+            sdk_call(transfer_client, lambda c: c.endpoint_search("data", limit=25)),
+        ),
+        (
+            "search query (+facet)",
+            raw_call("POST", f"{search_base}v1/index/{index_id}/search", search_token, json=query),
+            sdk_call(search_client, lambda c: c.post_search(index_id, query)),
+        ),
     ]
     results = []
     for name, raw, sdk in cases:
         results.append(run_case(name, "requests", threads, seconds, raw))
         results.append(run_case(name, "globus-sdk", threads, seconds, sdk))
 
-    print(f"\nEmulator benchmark: {threads} threads, {seconds:g} s per row, "
-          f"{os.cpu_count()} CPUs, index of {manifest['search_index']['records']} records\n")
+    print(
+        f"\nEmulator benchmark: {threads} threads, {seconds:g} s per row, "
+        f"{os.cpu_count()} CPUs, index of {manifest['search_index']['records']} records\n"
+    )
     print("| case | client | threads | requests | errors | req/s | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|---|")
     for result in results:

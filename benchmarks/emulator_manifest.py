@@ -1,4 +1,5 @@
 """The parts of a running emulator's emulator.json the benchmarks need, with its control API."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,5 +27,6 @@ class EmulatorInfo:
 
     def control(self, path: str, body: dict[str, Any]) -> requests.Response:
         control = self.manifest["control"]
-        return requests.post(f"{self.base_url}/_emulator/{path}", json=body,
-                             auth=(control["username"], control["password"]), timeout=600)
+        return requests.post(
+            f"{self.base_url}/_emulator/{path}", json=body, auth=(control["username"], control["password"]), timeout=600
+        )

@@ -1,9 +1,10 @@
 """The closed-loop load driver both benchmark scripts use: N threads calling for S seconds."""
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def drive(threads: int, seconds: float, make_call: Callable[[], Callable[[], bool]]) -> tuple[list[float], int]:

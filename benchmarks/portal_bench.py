@@ -14,6 +14,7 @@ bounded: about pages x (2 x --seconds + 1.5 s warm-up) plus start-up (about two 
 
     .venv/bin/python benchmarks/portal_bench.py [--threads 4] [--seconds 4] [--workers 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,9 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 import globus_sdk
@@ -94,9 +96,22 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen, EmulatorInfo]:
     log_path = workdir / "emulator.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--port", "0", "--instance", str(instance),
-             "--big-folder", str(BIG_ENTRIES), "--access-token-lifetime", "7200"],
-            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "--port",
+                "0",
+                "--instance",
+                str(instance),
+                "--big-folder",
+                str(BIG_ENTRIES),
+                "--access-token-lifetime",
+                "7200",
+            ],
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     manifest = instance / "emulator.json"
     wait_for(manifest.exists, "the emulator", process, log_path)
@@ -107,17 +122,19 @@ def portal_environment(workdir: Path, emulator: EmulatorInfo, port: int, workers
     env = dict(os.environ)
     for name in [n for n in env if n.startswith(("GLOBUS_", "GATEWAY_", "GUNICORN_")) or n in ("DATABASE_URL",)]:
         env.pop(name)
-    env.update({
-        "GATEWAY_ENV": "development",
-        "GATEWAY_INSTANCE_DIR": str(workdir / "portal"),
-        "GATEWAY_EMULATOR_MANIFEST": str(workdir / "emulator" / "emulator.json"),
-        "DATABASE_URL": f"sqlite:///{workdir / 'portal' / 'portal.sqlite3'}",
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "TOKEN_ENCRYPTION_KEYS": generate_key_line("bench1"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(workers),
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "GATEWAY_ENV": "development",
+            "GATEWAY_INSTANCE_DIR": str(workdir / "portal"),
+            "GATEWAY_EMULATOR_MANIFEST": str(workdir / "emulator" / "emulator.json"),
+            "DATABASE_URL": f"sqlite:///{workdir / 'portal' / 'portal.sqlite3'}",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "TOKEN_ENCRYPTION_KEYS": generate_key_line("bench1"),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(workers),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
@@ -126,15 +143,23 @@ def start_portal(workdir: Path, emulator: EmulatorInfo, workers: int) -> tuple[s
     port = free_port()
     env = portal_environment(workdir, emulator, port, workers)
     (workdir / "portal").mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "db", "upgrade"],
-                   cwd=REPO_ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "db", "upgrade"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     base_url = f"http://127.0.0.1:{port}"
     emulator.control("redirect-uris", {"uri": f"{base_url}/auth/callback"}).raise_for_status()
     log_path = workdir / "gunicorn.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "config" / "gunicorn.conf.py"), "wsgi:app"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def answering() -> bool:
@@ -171,14 +196,25 @@ def finished_task(base_url: str, browser: requests.Session, source: str, destina
     """One small transfer submitted through the portal's batch form, waited for."""
     form = browser.get(f"{base_url}/transfers/batch", timeout=30).text
     marker = 'name="form_token" value="'
-    token = form[form.index(marker) + len(marker):].split('"', 1)[0]
+    token = form[form.index(marker) + len(marker) :].split('"', 1)[0]
     marker = 'name="csrf_token" value="'
-    csrf = form[form.index(marker) + len(marker):].split('"', 1)[0]
-    answer = browser.post(f"{base_url}/transfers/batch", data={
-        "csrf_token": csrf, "form_token": token, "source": source, "destination": destination,
-        "source_path": "/~/", "destination_path": "/~/bench-copy/", "batch": "README.txt README.txt\n",
-        "label": "benchmark copy", "verify_checksum": "on",
-    }, allow_redirects=False, timeout=60)
+    csrf = form[form.index(marker) + len(marker) :].split('"', 1)[0]
+    answer = browser.post(
+        f"{base_url}/transfers/batch",
+        data={
+            "csrf_token": csrf,
+            "form_token": token,
+            "source": source,
+            "destination": destination,
+            "source_path": "/~/",
+            "destination_path": "/~/bench-copy/",
+            "batch": "README.txt README.txt\n",
+            "label": "benchmark copy",
+            "verify_checksum": "on",
+        },
+        allow_redirects=False,
+        timeout=60,
+    )
     task_id = answer.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     deadline = time.monotonic() + 60
     while not browser.get(f"{base_url}/tasks/{task_id}/progress", timeout=30).json()["is_done"]:
@@ -215,8 +251,9 @@ def page_calls(base_url: str, cookies: Any, path: str) -> Callable[[], Callable[
     return make
 
 
-def sdk_calls(build: Callable[[], globus_sdk.TransferClient],
-              use: Callable[[globus_sdk.TransferClient], Any] | None) -> Callable[[], Callable[[], bool]] | None:
+def sdk_calls(
+    build: Callable[[], globus_sdk.TransferClient], use: Callable[[globus_sdk.TransferClient], Any] | None
+) -> Callable[[], Callable[[], bool]] | None:
     """Factory of direct SDK calls, one TransferClient (one connection) per thread."""
     if use is None:
         return None
@@ -292,25 +329,38 @@ def main() -> None:
         token = login_user_tokens(emulator, "alice", [TRANSFER_SCOPE])["transfer.api.globus.org"]["access_token"]
 
         def build() -> globus_sdk.TransferClient:
-            return globus_sdk.TransferClient(base_url=emulator.services["transfer"],
-                                             authorizer=globus_sdk.AccessTokenAuthorizer(token))
+            return globus_sdk.TransferClient(
+                base_url=emulator.services["transfer"], authorizer=globus_sdk.AccessTokenAuthorizer(token)
+            )
 
         def listing(path: str, limit: int) -> Callable[[globus_sdk.TransferClient], Any]:
-            return lambda tc: tc.operation_ls(lab["id"], path=path, limit=limit, offset=0,
-                                              orderby=LISTING_ORDER, show_hidden=False)
+            return lambda tc: tc.operation_ls(
+                lab["id"], path=path, limit=limit, offset=0, orderby=LISTING_ORDER, show_hidden=False
+            )
 
         lab_id = lab["id"]
         cases: list[tuple[str, str, Callable[[globus_sdk.TransferClient], Any] | None, str]] = [
             ("dashboard", "/", None, "none (database only)"),
-            ("listing, 1,000 entries", f"/browse/{lab_id}?path={folder_1000}&per_page=1000",
-             listing(folder_1000, 1000), "ls limit=1000"),
+            (
+                "listing, 1,000 entries",
+                f"/browse/{lab_id}?path={folder_1000}&per_page=1000",
+                listing(folder_1000, 1000),
+                "ls limit=1000",
+            ),
             ("listing, 100 entries", f"/browse/{lab_id}?path={folder_100}", listing(folder_100, 100), "ls limit=100"),
             ("100,000 folder, first page", f"/browse/{lab_id}?path={big}", listing(big, 100), "ls limit=100"),
-            ("task list", "/tasks/", lambda tc: tc.task_list(limit=25, offset=0, orderby="request_time DESC"),
-             "task_list limit=25"),
-            ("task page", f"/tasks/{task_id}",
-             lambda tc: (tc.get_task(task_id), tc.task_event_list(task_id, limit=20, offset=0)),
-             "get_task + event_list"),
+            (
+                "task list",
+                "/tasks/",
+                lambda tc: tc.task_list(limit=25, offset=0, orderby="request_time DESC"),
+                "task_list limit=25",
+            ),
+            (
+                "task page",
+                f"/tasks/{task_id}",
+                lambda tc: (tc.get_task(task_id), tc.task_event_list(task_id, limit=20, offset=0)),
+                "get_task + event_list",
+            ),
         ]
         # Warm up with the same concurrency, so every worker has compiled its templates, filled its
         # caches and grown its heap to a page's size before memory is first measured.
@@ -326,34 +376,49 @@ def main() -> None:
             direct_factory = sdk_calls(build, use)
             direct = run_case(args.threads, args.seconds, direct_factory) if direct_factory else None
             results[name] = (portal, direct)
-            checkpoints.append(sum(rss_kib(pid) for label, pid in gunicorn_processes(portal_process.pid).items()
-                                   if label != "master") / 1024)
+            checkpoints.append(
+                sum(rss_kib(pid) for label, pid in gunicorn_processes(portal_process.pid).items() if label != "master")
+                / 1024
+            )
             ratio = f"{portal.p50 / direct.p50:.2f}" if direct else "—"
             added = f"{portal.p50 - direct.p50:+.1f}" if direct else f"{portal.p50:+.1f}"
-            direct_cells = (f"{direct.p50:.1f} | {direct.percentile(0.99):.1f} | {direct.rate:.0f}"
-                            if direct else "— | — | —")
-            rows.append(f"| {name} | {upstream} | {portal.p50:.1f} | {portal.percentile(0.99):.1f} | "
-                        f"{portal.rate:.0f} | {portal.errors} | {direct_cells} | {ratio} | {added} |")
+            direct_cells = (
+                f"{direct.p50:.1f} | {direct.percentile(0.99):.1f} | {direct.rate:.0f}" if direct else "— | — | —"
+            )
+            rows.append(
+                f"| {name} | {upstream} | {portal.p50:.1f} | {portal.percentile(0.99):.1f} | "
+                f"{portal.rate:.0f} | {portal.errors} | {direct_cells} | {ratio} | {added} |"
+            )
         after = {name: rss_kib(pid) for name, pid in gunicorn_processes(portal_process.pid).items()}
 
-        print(f"\nPortal under gunicorn ({args.workers} workers x gthread), {args.threads} client threads, "
-              f"{args.seconds:g} s per case, loopback. Latency in ms.\n")
-        print("| page | upstream calls | portal p50 | portal p99 | portal req/s | errors | direct p50 | "
-              "direct p99 | direct req/s | p50 ratio | added ms |")
+        print(
+            f"\nPortal under gunicorn ({args.workers} workers x gthread), {args.threads} client threads, "
+            f"{args.seconds:g} s per case, loopback. Latency in ms.\n"
+        )
+        print(
+            "| page | upstream calls | portal p50 | portal p99 | portal req/s | errors | direct p50 | "
+            "direct p99 | direct req/s | p50 ratio | added ms |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         print("\n".join(rows))
-        print("\n`added ms` is the portal's own share of a page (portal p50 − direct p50); the dashboard, which "
-              "makes no upstream call, shows the fixed cost of any logged-in request (session, login check, "
-              "rendering).")
+        print(
+            "\n`added ms` is the portal's own share of a page (portal p50 − direct p50); the dashboard, which "
+            "makes no upstream call, shows the fixed cost of any logged-in request (session, login check, "
+            "rendering)."
+        )
         big_direct = results["100,000 folder, first page"][1]
         small_direct = results["listing, 100 entries"][1]
         if big_direct and small_direct:
-            print(f"Upstream alone: the 100,000-entry first page costs {big_direct.p50:.1f} ms vs "
-                  f"{small_direct.p50:.1f} ms for a 100-entry folder ({big_direct.p50 / small_direct.p50:.1f}x).")
+            print(
+                f"Upstream alone: the 100,000-entry first page costs {big_direct.p50:.1f} ms vs "
+                f"{small_direct.p50:.1f} ms for a 100-entry folder ({big_direct.p50 / small_direct.p50:.1f}x)."
+            )
         big_page = results["100,000 folder, first page"][0].p50
         small_page = results["listing, 100 entries"][0].p50
-        print(f"\n100,000-entry folder first page vs 100-entry folder (portal p50): "
-              f"{big_page:.1f} / {small_page:.1f} ms = {big_page / small_page:.2f}x (aim <= 1.5x)")
+        print(
+            f"\n100,000-entry folder first page vs 100-entry folder (portal p50): "
+            f"{big_page:.1f} / {small_page:.1f} ms = {big_page / small_page:.2f}x (aim <= 1.5x)"
+        )
         print("\n| process | RSS before (MiB) | RSS after (MiB) | change |")
         print("|---|---|---|---|")
         for name in sorted(set(before) | set(after)):

@@ -9,6 +9,7 @@ uses (e.g. /run/gateway-metrics, on tmpfs). Each worker then writes its samples 
 on any worker reports the sum, and the hooks below clear it at start and retire dead workers'
 live gauges. Without it each worker counts alone and a scrape sees one worker's numbers.
 """
+
 import glob
 import os
 

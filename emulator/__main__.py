@@ -1,4 +1,5 @@
 """`python -m emulator ...` (see emulator/cli.py)."""
+
 import sys
 
 from emulator.cli import main

@@ -1,11 +1,11 @@
 """The emulator's app factory: one Flask app serving every emulated Globus service."""
-from __future__ import annotations
 
-import os
-from pathlib import Path
+from __future__ import annotations
 
 import json
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -36,10 +36,10 @@ def create_app(settings: EmulatorSettings) -> Flask:
     init_db(app)
 
     from emulator.auth import bp as auth_bp
-    from emulator.transfer.http import bp as transfer_bp
-    from emulator.search import bp as search_bp
-    from emulator.https import bp as https_bp
     from emulator.control import bp as control_bp
+    from emulator.https import bp as https_bp
+    from emulator.search import bp as search_bp
+    from emulator.transfer.http import bp as transfer_bp
 
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(transfer_bp, url_prefix="/transfer")

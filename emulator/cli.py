@@ -3,6 +3,7 @@
 The order matters to whoever waits for us: the socket is bound (so the real port is known) before
 emulator.json is written, and emulator.json is complete before "emulator ready" is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,9 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -50,15 +52,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=_non_negative, default=8111, help="TCP port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--instance", required=True, help="instance folder: database, keys, data root, emulator.json")
     parser.add_argument("--reset", action="store_true", help="wipe the database and data root, then reseed")
-    parser.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris", metavar="URI",
-                        help="extra exact redirect URI for the portal client (repeatable)")
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        dest="redirect_uris",
+        metavar="URI",
+        help="extra exact redirect URI for the portal client (repeatable)",
+    )
     parser.add_argument("--access-token-lifetime", type=_positive, default=172800, metavar="SECONDS")
-    parser.add_argument("--throughput", type=_non_negative, default=0, metavar="BYTES_PER_SEC",
-                        help="per-task transfer throttle (0 = unthrottled)")
-    parser.add_argument("--fault-rate", type=_fraction, default=0.0, metavar="F",
-                        help="chance (0..1) that a file copy hits a transient fault")
-    parser.add_argument("--big-folder", type=_non_negative, default=0, metavar="N",
-                        help="create the N-entry big folder at start if it is missing")
+    parser.add_argument(
+        "--throughput",
+        type=_non_negative,
+        default=0,
+        metavar="BYTES_PER_SEC",
+        help="per-task transfer throttle (0 = unthrottled)",
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="F",
+        help="chance (0..1) that a file copy hits a transient fault",
+    )
+    parser.add_argument(
+        "--big-folder",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="create the N-entry big folder at start if it is missing",
+    )
     return parser
 
 

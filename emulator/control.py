@@ -3,6 +3,7 @@
 It changes the running emulator (settings, availability, big folder, redirect URIs); it is not
 part of any Globus API, and nothing here is reachable without the control password except health.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,13 +37,15 @@ def _require_control_credentials():
     username = current_app.config.get("EMULATOR_CONTROL_USERNAME")
     password = current_app.config.get("EMULATOR_CONTROL_PASSWORD")
     ok = (
-        credentials is not None and password is not None
+        credentials is not None
+        and password is not None
         and same_secret(credentials[0], username or "")
         and same_secret(credentials[1], password)
     )
     if not ok:
-        response = jsonify({"code": "AuthenticationFailed", "message": "Control API credentials required.",
-                            "request_id": "control"})
+        response = jsonify(
+            {"code": "AuthenticationFailed", "message": "Control API credentials required.", "request_id": "control"}
+        )
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Basic realm="emulator control"'
         return response

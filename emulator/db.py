@@ -3,11 +3,12 @@
 The emulator never shares tables with the portal. One engine per emulator app; request code gets a
 session from `db_session()` (closed at request teardown), background threads use `session_scope()`.
 """
+
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import current_app, g
 from sqlalchemy import create_engine, event
@@ -48,9 +49,9 @@ def init_db(app) -> None:  # noqa: ANN001 - Flask app
     """Bind an engine and session factory to the app and create every table."""
     # Import the model modules so their tables are registered on Base.metadata.
     from emulator.auth import models as _auth_models  # noqa: F401
+    from emulator.search import models as _search_models  # noqa: F401
     from emulator.transfer import models as _transfer_models  # noqa: F401
     from emulator.transfer.tasks import models as _task_models  # noqa: F401
-    from emulator.search import models as _search_models  # noqa: F401
 
     engine = make_engine(app.config["EMULATOR_DATABASE"])
     Base.metadata.create_all(engine)

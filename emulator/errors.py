@@ -3,6 +3,7 @@
 Views raise `GlobusError` (or a subclass); one handler turns it into the JSON body and status the
 real services use, so the SDK parses it into a `GlobusAPIError` with the right `code`.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -76,5 +77,5 @@ def register_error_handlers(app: Flask) -> None:
 def _with_resource(body: dict[str, Any]) -> dict[str, Any]:
     # Transfer's error documents name the resource path they came from (e.g. "/v0.10/operation/endpoint/<id>/ls").
     if has_request_context() and request.path.startswith("/transfer/"):
-        body.setdefault("resource", request.path[len("/transfer"):])
+        body.setdefault("resource", request.path[len("/transfer") :])
     return body

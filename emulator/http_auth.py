@@ -1,4 +1,5 @@
 """HTTP Basic credentials read defensively, for the control API and OAuth client authentication."""
+
 from __future__ import annotations
 
 from flask import request

@@ -5,6 +5,7 @@ passwords, the control password) go to `seed-secrets.json` (mode 0600), the rest
 `seed-manifest.json`. On every start `write_manifest` merges both with the current URLs into
 `emulator.json`, the file tests, the portal and benchmarks read (docs/emulator.md).
 """
+
 from __future__ import annotations
 
 import copy
@@ -71,8 +72,11 @@ def _merge_secrets(public: dict[str, Any], hidden: dict[str, Any]) -> dict[str, 
         client["client_secret"] = hidden["clients"][slug]
     manifest["users"] = [
         # Password right after the username, as docs/emulator.md shows it.
-        {"username": user["username"], "password": hidden["users"][user["username"]],
-         **{key: value for key, value in user.items() if key != "username"}}
+        {
+            "username": user["username"],
+            "password": hidden["users"][user["username"]],
+            **{key: value for key, value in user.items() if key != "username"},
+        }
         for user in manifest.get("users", [])
     ]
     manifest["control"] = {"username": CONTROL_USERNAME, "password": hidden["control"]}

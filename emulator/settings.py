@@ -1,4 +1,5 @@
 """Run-time settings of one emulator process, from the command line (see emulator/cli.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

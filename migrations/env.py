@@ -1,4 +1,5 @@
 """Alembic environment: migrate the portal's database with the running app's engine and models."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -6,6 +7,7 @@ from flask import current_app
 
 import app.models  # noqa: F401  (every model module, so autogenerate sees every table)
 from app.extensions import db
+
 
 # SQLite cannot ALTER most things in place; batch mode rebuilds tables instead.
 def _configure_kwargs(connection) -> dict:

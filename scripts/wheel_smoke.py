@@ -7,6 +7,7 @@ config); gunicorn terminates TLS itself here (a throw-away certificate through G
 because production's session cookie is `__Host-`/Secure and a browser sends it only over https.
 Any failure stops the run with what broke and the tail of the logs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,9 @@ class Smoke:
         emulator = self.start_emulator(redirect_uri=f"{self.portal}/auth/callback")
         env = self.production_env(emulator, portal_port)
         self.step("gateway db upgrade (PostgreSQL, from /)")
-        upgrade = subprocess.run([self.gateway, "db", "upgrade"], cwd="/", env=env, capture_output=True, text=True,
-                                 timeout=120, check=False)
+        upgrade = subprocess.run(
+            [self.gateway, "db", "upgrade"], cwd="/", env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         if upgrade.returncode != 0:
             raise SmokeFailure(f"`gateway db upgrade` exited {upgrade.returncode}:\n{upgrade.stdout}{upgrade.stderr}")
         self.check_schema_migrated()
@@ -97,8 +99,14 @@ class Smoke:
             "  'migrations': str(resources.migrations_dir()), 'gunicorn': str(resources.gunicorn_config()),\n"
             "  'checkout': str(resources.source_checkout()), 'config_package': bool(importlib.util.find_spec('config'))}))\n"
         )
-        result = subprocess.run([str(self.venv / "bin" / "python"), "-c", probe], cwd="/", capture_output=True,
-                                text=True, check=False, env=clean_env())
+        result = subprocess.run(
+            [str(self.venv / "bin" / "python"), "-c", probe],
+            cwd="/",
+            capture_output=True,
+            text=True,
+            check=False,
+            env=clean_env(),
+        )
         if result.returncode != 0:
             raise SmokeFailure(f"the installed package does not import or find its resources:\n{result.stderr}")
         found = json.loads(result.stdout)
@@ -117,8 +125,20 @@ class Smoke:
         self.step("gateway emulator (from the wheel)")
         instance = self.work / "emulator"
         port = free_port()
-        self.spawn("emulator", [self.gateway, "emulator", "--port", str(port), "--instance", str(instance),
-                                "--redirect-uri", redirect_uri], clean_env())
+        self.spawn(
+            "emulator",
+            [
+                self.gateway,
+                "emulator",
+                "--port",
+                str(port),
+                "--instance",
+                str(instance),
+                "--redirect-uri",
+                redirect_uri,
+            ],
+            clean_env(),
+        )
         manifest_path = instance / "emulator.json"
         wait_until(manifest_path.exists, "the emulator's emulator.json", self.processes[-1])
         return json.loads(manifest_path.read_text())
@@ -128,8 +148,14 @@ class Smoke:
         with self.connect() as connection:
             connection.execute(f'CREATE SCHEMA "{self.schema}"')
         separator = "&" if "?" in self.database else "?"
-        key_line = subprocess.run([self.gateway, "keys", "generate", "--kid", "smoke1"], cwd="/", env=clean_env(),
-                                  capture_output=True, text=True, check=True).stdout.strip()
+        key_line = subprocess.run(
+            [self.gateway, "keys", "generate", "--kid", "smoke1"],
+            cwd="/",
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         certificate, key = make_certificate(self.work / "tls")
         portal_client = emulator["clients"]["portal"]
         return {
@@ -155,8 +181,12 @@ class Smoke:
 
     def check_schema_migrated(self) -> None:
         with self.connect() as connection:
-            tables = {row[0] for row in connection.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,))}
+            tables = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,)
+                )
+            }
         for table in ("alembic_version", "users", "sessions"):
             if table not in tables:
                 raise SmokeFailure(f"`gateway db upgrade` left no {table} table in {self.schema}: {sorted(tables)}")
@@ -194,20 +224,31 @@ class Smoke:
         self.page("collection search", "/collections/", params={"q": "Lab"}, expect_text="Lab Archive")
         self.page("collection", f"/collections/{archive}")
         self.page("bookmarks", "/collections/bookmarks")
-        self.page("file manager", f"/browse/{cryoem}", params={"path": "/~/run 01/"},
-                           expect_text="img_0001.tif")
+        self.page("file manager", f"/browse/{cryoem}", params={"path": "/~/run 01/"}, expect_text="img_0001.tif")
         destination = self.make_folder(archive, folder_name=f"smoke-{uuid.uuid4().hex[:8]}")
-        panes = self.page("two-pane file manager", "/browse/", params={
-            "left": cryoem, "left_path": "/~/run 01/", "right": archive, "right_path": destination})
-        review = self.page("transfer form", "/transfers/new", method="post", data=[
-            *form_fields(panes, "/transfers/new"), ("left_file", "img_0001.tif"), ("direction", "left")])
+        panes = self.page(
+            "two-pane file manager",
+            "/browse/",
+            params={"left": cryoem, "left_path": "/~/run 01/", "right": archive, "right_path": destination},
+        )
+        review = self.page(
+            "transfer form",
+            "/transfers/new",
+            method="post",
+            data=[*form_fields(panes, "/transfers/new"), ("left_file", "img_0001.tif"), ("direction", "left")],
+        )
         self.page("batch transfer form", "/transfers/batch")
-        submitted = self.browser.post(self.portal + "/transfers/submit", data=form_fields(review, "/transfers/submit"),
-                                      allow_redirects=False, timeout=30)
+        submitted = self.browser.post(
+            self.portal + "/transfers/submit",
+            data=form_fields(review, "/transfers/submit"),
+            allow_redirects=False,
+            timeout=30,
+        )
         location = submitted.headers.get("Location", "")
         if submitted.status_code != 302 or "/tasks/" not in location:
-            raise SmokeFailure(f"submitting the transfer answered {submitted.status_code} -> {location!r}: "
-                               f"{submitted.text[:500]}")
+            raise SmokeFailure(
+                f"submitting the transfer answered {submitted.status_code} -> {location!r}: {submitted.text[:500]}"
+            )
         task_id = location.rstrip("/").rsplit("/", 1)[1]
         self.wait_for_task(task_id)
         self.page("tasks", "/tasks/", expect_text=task_id)
@@ -216,8 +257,9 @@ class Smoke:
         self.page("error page (not found)", f"/tasks/{uuid.uuid4()}", status=404)
         self.page("error page (no such route)", "/no-such-page", status=404)
         dashboard = self.page("dashboard again", "/")
-        out = self.browser.post(self.portal + "/logout", data=form_fields(dashboard, "/logout"), allow_redirects=False,
-                                timeout=30)
+        out = self.browser.post(
+            self.portal + "/logout", data=form_fields(dashboard, "/logout"), allow_redirects=False, timeout=30
+        )
         if out.status_code != 302:
             raise SmokeFailure(f"POST /logout answered {out.status_code}: {out.text[:300]}")
         self.page("logged out", "/logged-out")
@@ -234,29 +276,35 @@ class Smoke:
                 continue
             forms = parse_forms(response.text)
             if not forms:
-                raise SmokeFailure(f"login stopped on a page without a form ({response.status_code}) at "
-                                   f"{response.url}: {response.text[:400]}")
+                raise SmokeFailure(
+                    f"login stopped on a page without a form ({response.status_code}) at "
+                    f"{response.url}: {response.text[:400]}"
+                )
             form = forms[0]
             data = dict(form["fields"])
             if form["has_password"]:
                 data.update(username=username, password=password)
             else:
                 data["decision"] = "allow"
-            response = self.browser.post(urljoin(response.url, form["action"]), data=data, allow_redirects=False,
-                                         timeout=30)
+            response = self.browser.post(
+                urljoin(response.url, form["action"]), data=data, allow_redirects=False, timeout=30
+            )
         else:
             raise SmokeFailure("login did not reach the portal's /auth/callback within 10 steps")
         if response.status_code != 302 or response.headers.get("Location") != "/":
-            raise SmokeFailure(f"/auth/callback answered {response.status_code} -> {response.headers.get('Location')}: "
-                               f"{response.text[:500]}")
+            raise SmokeFailure(
+                f"/auth/callback answered {response.status_code} -> {response.headers.get('Location')}: "
+                f"{response.text[:500]}"
+            )
         print(f"    logged in as {username}")
 
     def make_folder(self, collection: str, folder_name: str) -> str:
         page = self.page("file manager (home)", f"/browse/{collection}", params={"path": "/~/"})
         fields = dict(form_fields(page, "/mkdir"))
         fields["name"] = folder_name
-        made = self.browser.post(f"{self.portal}/browse/{collection}/mkdir", data=fields, allow_redirects=False,
-                                 timeout=30)
+        made = self.browser.post(
+            f"{self.portal}/browse/{collection}/mkdir", data=fields, allow_redirects=False, timeout=30
+        )
         if made.status_code != 302:
             raise SmokeFailure(f"mkdir answered {made.status_code}: {made.text[:400]}")
         return f"/~/{folder_name}/"
@@ -275,13 +323,23 @@ class Smoke:
                 raise SmokeFailure(f"the smoke transfer is still {document['status']} after {TASK_SECONDS} s")
             time.sleep(0.25)
 
-    def page(self, name: str, path: str, *, status: int = 200, method: str = "get", expect_text: str | None = None,
-             **request: Any) -> str:
+    def page(
+        self,
+        name: str,
+        path: str,
+        *,
+        status: int = 200,
+        method: str = "get",
+        expect_text: str | None = None,
+        **request: Any,
+    ) -> str:
         """Load one page and every stylesheet and script it references; return its HTML."""
         response = self.browser.request(method, self.portal + path, allow_redirects=False, timeout=30, **request)
         if response.status_code != status:
-            raise SmokeFailure(f"{name}: {method.upper()} {path} answered {response.status_code}, expected {status}: "
-                               f"{response.text[:600]}")
+            raise SmokeFailure(
+                f"{name}: {method.upper()} {path} answered {response.status_code}, expected {status}: "
+                f"{response.text[:600]}"
+            )
         expect_type(response, (HTML,), f"{name} ({path})")
         if expect_text is not None and expect_text not in response.text:
             raise SmokeFailure(f"{name}: {path} does not show {expect_text!r}")
@@ -291,8 +349,10 @@ class Smoke:
         for kind, urls in assets.items():
             for url in urls:
                 self.asset(name, kind, url)
-        print(f"    {response.status_code} {name}: {method.upper()} {urlsplit(response.url).path}"
-              f" ({len(assets['css'])} css, {len(assets['js'])} js)")
+        print(
+            f"    {response.status_code} {name}: {method.upper()} {urlsplit(response.url).path}"
+            f" ({len(assets['css'])} css, {len(assets['js'])} js)"
+        )
         return response.text
 
     def asset(self, page: str, kind: str, url: str) -> None:
@@ -316,8 +376,11 @@ class Smoke:
         log_path = self.work / f"{name}.log"
         self.logs.append(log_path)
         with open(log_path, "ab") as log:
-            self.processes.append(subprocess.Popen(command, cwd="/", env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                   start_new_session=True))
+            self.processes.append(
+                subprocess.Popen(
+                    command, cwd="/", env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
 
     def connect(self):
         import psycopg
@@ -351,8 +414,18 @@ class Smoke:
 # -- helpers ------------------------------------------------------------------------------------
 def clean_env() -> dict[str, str]:
     """This process's environment without portal settings, so only what the smoke sets counts."""
-    prefixes = ("GATEWAY_", "GLOBUS_", "DATABASE_URL", "SESSION_BACKEND", "REDIS_URL", "SECRET_KEY", "TOKEN_",
-                "GUNICORN_", "PYTHONPATH", "TRUSTED_")
+    prefixes = (
+        "GATEWAY_",
+        "GLOBUS_",
+        "DATABASE_URL",
+        "SESSION_BACKEND",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "TOKEN_",
+        "GUNICORN_",
+        "PYTHONPATH",
+        "TRUSTED_",
+    )
     return {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
 
 
@@ -395,17 +468,22 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=1))
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     key_path.chmod(0o600)
     return cert_path, key_path
 
@@ -422,11 +500,15 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag == "form":
-            self.forms.append({"action": values.get("action", ""), "id": values.get("id", ""), "fields": [],
-                               "has_password": False})
+            self.forms.append(
+                {"action": values.get("action", ""), "id": values.get("id", ""), "fields": [], "has_password": False}
+            )
         elif tag == "input" and self.forms:
-            owner = next((f for f in self.forms if f["id"] == values["form"]), None) if values.get("form") \
+            owner = (
+                next((f for f in self.forms if f["id"] == values["form"]), None)
+                if values.get("form")
                 else self.forms[-1]
+            )
             if owner is not None and values.get("type") == "hidden":
                 owner["fields"].append((values.get("name", ""), values.get("value", "")))
             if owner is not None and values.get("type") == "password":

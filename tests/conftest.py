@@ -3,6 +3,7 @@
 The emulator runs as `python -m emulator` on a free port in a temporary instance folder; tests
 talk to it over real HTTP (through globus-sdk or requests), never in-process.
 """
+
 from __future__ import annotations
 
 import json
@@ -109,7 +110,9 @@ def start_emulator(instance_dir: Path, *extra_args: str) -> tuple[subprocess.Pop
             pytest.fail(f"emulator exited with {process.returncode} during startup; log tail:\n{_log_tail(log_path)}")
         if time.monotonic() > deadline:
             stop_emulator(process)
-            pytest.fail(f"emulator did not publish emulator.json in {STARTUP_TIMEOUT}s; log tail:\n{_log_tail(log_path)}")
+            pytest.fail(
+                f"emulator did not publish emulator.json in {STARTUP_TIMEOUT}s; log tail:\n{_log_tail(log_path)}"
+            )
         time.sleep(0.05)
     running = RunningEmulator(instance_dir=instance_dir, log_path=log_path)
     running.reload_manifest()
@@ -145,4 +148,3 @@ def sdk_environment(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) 
     for name, value in emulator.environment.items():
         monkeypatch.setenv(name, value)
     return emulator.environment
-

@@ -7,15 +7,17 @@
   included (see `LivePortal.login`).
 DATABASE_URL / SESSION_BACKEND / REDIS_URL from the environment switch these to PostgreSQL/Redis.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urljoin
 
 import flask_migrate
@@ -134,8 +136,9 @@ class LivePortal:
         assert result.redirect_url.startswith(self.base_url + "/"), result.redirect_url
         return result.redirect_url
 
-    def login(self, username: str, *, next_path: str | None = None,
-              browser: requests.Session | None = None) -> tuple[requests.Session, requests.Response]:
+    def login(
+        self, username: str, *, next_path: str | None = None, browser: requests.Session | None = None
+    ) -> tuple[requests.Session, requests.Response]:
         """The whole browser login; returns the browser and the callback's response (not followed)."""
         browser = browser or requests.Session()
         callback_url = self.authorize(browser, self.start_login(browser, next_path), username)
@@ -164,7 +167,7 @@ def csrf_from(html: str) -> str:
     """The CSRF token of the first form on a portal page."""
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]
 
 
 @pytest.fixture(scope="session")
@@ -172,12 +175,14 @@ def live_portal(emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """The portal on a free port, pointed at the session emulator."""
     instance = tmp_path_factory.mktemp("portal") / "instance"
     manifest = emulator.instance_dir / "emulator.json"
-    app = build_migrated_app(portal_overrides(
-        instance,
-        GATEWAY_EMULATOR_MANIFEST=str(manifest),
-        GLOBUS_CLIENT_ID=None,
-        GLOBUS_CLIENT_SECRET=None,
-    ))
+    app = build_migrated_app(
+        portal_overrides(
+            instance,
+            GATEWAY_EMULATOR_MANIFEST=str(manifest),
+            GLOBUS_CLIENT_ID=None,
+            GLOBUS_CLIENT_SECRET=None,
+        )
+    )
     app.register_blueprint(probe_bp)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"

@@ -3,10 +3,12 @@
 The portal runs on SQL sessions by default and on Redis in CI's second pass; tests that inspect or
 plant stored sessions go through here so they check the real store in both.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 

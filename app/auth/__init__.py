@@ -1,4 +1,5 @@
 """Login, logout and consent repair pages."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,8 +1,10 @@
 """Who is logged in, and the decorator that sends anonymous visitors to login."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import g, jsonify, redirect, request, url_for
 

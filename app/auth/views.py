@@ -1,4 +1,5 @@
 """Auth routes: thin wrappers over app.services.auth and app.services.consent."""
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
@@ -62,9 +63,7 @@ def logout():
         return redirect(url_for("auth.logged_out"))
     auth_service.logout(user_id, everywhere=request.form.get("everywhere") == "1")
     return redirect(
-        auth_service.logout_redirect_url(
-            return_to=url_for("auth.logged_out", _external=True), site_name=SITE_NAME
-        )
+        auth_service.logout_redirect_url(return_to=url_for("auth.logged_out", _external=True), site_name=SITE_NAME)
     )
 
 

@@ -1,4 +1,5 @@
 """File manager actions: make folder, rename, and delete (confirmation first, then a delete task)."""
+
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
@@ -27,9 +28,13 @@ def make_folder(collection_id: str):
     with refusable() as refused:
         created = files.make_folder(current_user_id(), collection_id, parent, name)
     if refused.error:
-        return render_folder(collection_id, status=refused.error.status_code,
-                             form_errors={"mkdir": refused.error.message}, form_values={"mkdir": name},
-                             source={"path": parent})
+        return render_folder(
+            collection_id,
+            status=refused.error.status_code,
+            form_errors={"mkdir": refused.error.message},
+            form_values={"mkdir": name},
+            source={"path": parent},
+        )
     flash(f"Folder “{paths.base_name(created)}” created.", "success")
     return redirect(_folder_url(collection_id, parent))
 
@@ -41,8 +46,9 @@ def rename_form(collection_id: str):
     collection = collections.get_collection(current_user_id(), collection_id)
     folder = paths.normalize_directory(request.args.get("path"))
     name = paths.validate_name(request.args.get("name"), field="name")
-    return render_template("browse/rename.html", collection=collection, folder=folder, old_name=name,
-                           new_name=name, error=None)
+    return render_template(
+        "browse/rename.html", collection=collection, folder=folder, old_name=name, new_name=name, error=None
+    )
 
 
 @bp.post("/<collection_id>/rename")
@@ -57,8 +63,14 @@ def rename(collection_id: str):
         files.rename_entry(user_id, collection_id, folder, old_name, new_name)
     if refused.error:
         collection = collections.get_collection(user_id, collection_id)
-        body = render_template("browse/rename.html", collection=collection, folder=folder, old_name=old_name,
-                               new_name=new_name, error=refused.error.message)
+        body = render_template(
+            "browse/rename.html",
+            collection=collection,
+            folder=folder,
+            old_name=old_name,
+            new_name=new_name,
+            error=refused.error.message,
+        )
         return make_response(body, refused.error.status_code)
     flash(f"Renamed “{old_name}” to “{new_name}”.", "success")
     return redirect(_folder_url(collection_id, paths.normalize_directory(folder)))
@@ -78,12 +90,21 @@ def confirm_delete(collection_id: str):
     with refusable() as refused:
         plan = files.plan_deletion(user_id, collection_id, folder, chosen_files, chosen_dirs)
     if refused.error:
-        return render_folder(collection_id, status=refused.error.status_code,
-                             form_errors={"selection": refused.error.message}, source={"path": folder})
+        return render_folder(
+            collection_id,
+            status=refused.error.status_code,
+            form_errors={"selection": refused.error.message},
+            source={"path": folder},
+        )
     collection = collections.get_collection(user_id, collection_id)
-    return render_template("browse/delete_confirm.html", collection=collection, plan=plan,
-                           form_token=new_form_token(), label=f"Delete from {collection.display_name}"[:128],
-                           error=None)
+    return render_template(
+        "browse/delete_confirm.html",
+        collection=collection,
+        plan=plan,
+        form_token=new_form_token(),
+        label=f"Delete from {collection.display_name}"[:128],
+        error=None,
+    )
 
 
 @bp.post("/<collection_id>/delete")
@@ -100,9 +121,14 @@ def delete(collection_id: str):
     if refused.error:
         collection = collections.get_collection(user_id, collection_id)
         plan = files.DeletionPlan.as_selected(collection.id, folder, chosen_files, chosen_dirs)
-        body = render_template("browse/delete_confirm.html", collection=collection, plan=plan,
-                               form_token=token_after(refused.error, token), label=label,
-                               error=refused.error.message)
+        body = render_template(
+            "browse/delete_confirm.html",
+            collection=collection,
+            plan=plan,
+            form_token=token_after(refused.error, token),
+            label=label,
+            error=refused.error.message,
+        )
         return make_response(body, 400)
     if submitted.reused:
         flash("This delete was already submitted; here is its task.", "info")

@@ -4,11 +4,12 @@
 browser back button reproduces exactly what was on screen, and one pane can fail (shown inline
 with a retry link) while the other keeps working.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
-
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import url_for
@@ -137,6 +138,7 @@ def pane_links(build: Callable[..., str], side: str) -> dict[str, Callable[..., 
     return {
         "folder_url": lambda path: build(side, path=path, offset=None, filter=None),
         "page_url": lambda offset: build(side, offset=offset or None),
-        "sort_url": lambda field, order: build(side, sort=field if field != "name" else None,
-                                               order=order if order == "desc" else None, offset=None),
+        "sort_url": lambda field, order: build(
+            side, sort=field if field != "name" else None, order=order if order == "desc" else None, offset=None
+        ),
     }

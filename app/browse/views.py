@@ -1,7 +1,9 @@
 """File manager pages: one folder of one collection, and the two-pane view."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from flask import make_response, render_template, request, url_for
@@ -34,7 +36,9 @@ def folder_links(collection_id: str, page: files.FolderPage) -> dict[str, Callab
     The route part is built once with url_for; a 1,000-entry page then only encodes query strings.
     """
     folder_base = url_for("browse.folder", collection_id=collection_id)
-    rename_prefix = query_url(url_for("browse.rename_form", collection_id=collection_id), {"path": page.path}) + "&name="
+    rename_prefix = (
+        query_url(url_for("browse.rename_form", collection_id=collection_id), {"path": page.path}) + "&name="
+    )
 
     def url(**changes: Any) -> str:
         return query_url(folder_base, listing_args(page, **changes))
@@ -42,14 +46,21 @@ def folder_links(collection_id: str, page: files.FolderPage) -> dict[str, Callab
     return {
         "folder_url": lambda path: url(path=path, offset=None, filter=None),
         "page_url": lambda offset: url(offset=offset or None),
-        "sort_url": lambda field, order: url(sort=field if field != "name" else None,
-                                             order=order if order == "desc" else None, offset=None),
+        "sort_url": lambda field, order: url(
+            sort=field if field != "name" else None, order=order if order == "desc" else None, offset=None
+        ),
         "rename_url": lambda name: rename_prefix + quote(name, safe=""),
     }
 
 
-def render_folder(collection_id: str, *, status: int = 200, form_errors: dict[str, str] | None = None,
-                  form_values: dict[str, str] | None = None, source: Mapping[str, str] | None = None):
+def render_folder(
+    collection_id: str,
+    *,
+    status: int = 200,
+    form_errors: dict[str, str] | None = None,
+    form_values: dict[str, str] | None = None,
+    source: Mapping[str, str] | None = None,
+):
     """Render a folder page from query-like arguments (`source`), with optional inline form errors."""
     view = files.folder_view(current_user_id(), collection_id, request.args if source is None else source)
     body = render_template(

@@ -1,4 +1,5 @@
 """Collection search, a collection's page, and the bookmark list (create, rename, delete)."""
+
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
@@ -14,11 +15,18 @@ from app.services.errors import refusable
 @login_required
 def search():
     """Search collections by text within a scope; results are paged."""
-    found = collections.find_collections(current_user_id(), request.args.get("q"), request.args.get("scope"),
-                                         request.args.get("offset"))
-    body = render_template("collections/search.html", text=found.text, scope=found.scope,
-                           scopes=collections.SEARCH_SCOPES, results=found.results, error=found.error,
-                           hint=found.hint)
+    found = collections.find_collections(
+        current_user_id(), request.args.get("q"), request.args.get("scope"), request.args.get("offset")
+    )
+    body = render_template(
+        "collections/search.html",
+        text=found.text,
+        scope=found.scope,
+        scopes=collections.SEARCH_SCOPES,
+        results=found.results,
+        error=found.error,
+        hint=found.hint,
+    )
     return make_response(body, 400 if found.error else 200)
 
 
@@ -27,21 +35,27 @@ def search():
 def detail(collection_id: str):
     """What a collection is, who runs it, how to reach it, and the user's bookmarks on it."""
     page = collections.collection_page(current_user_id(), collection_id)
-    return render_template("collections/detail.html", collection=page.collection, bookmarks=page.bookmarks,
-                           consent=page.consent)
+    return render_template(
+        "collections/detail.html", collection=page.collection, bookmarks=page.bookmarks, consent=page.consent
+    )
 
 
 @bp.get("/bookmarks")
 @login_required
 def bookmarks():
     """Every bookmark of the user, with rename and delete."""
-    return render_template("collections/bookmarks.html", bookmarks=collections.list_bookmarks(current_user_id()),
-                           errors={}, values={})
+    return render_template(
+        "collections/bookmarks.html", bookmarks=collections.list_bookmarks(current_user_id()), errors={}, values={}
+    )
 
 
 def _bookmarks_page_with_error(bookmark_id: str, message: str, value: str):
-    body = render_template("collections/bookmarks.html", bookmarks=collections.list_bookmarks(current_user_id()),
-                           errors={bookmark_id: message}, values={bookmark_id: value})
+    body = render_template(
+        "collections/bookmarks.html",
+        bookmarks=collections.list_bookmarks(current_user_id()),
+        errors={bookmark_id: message},
+        values={bookmark_id: value},
+    )
     return make_response(body, 400)
 
 
@@ -55,9 +69,13 @@ def create_bookmark():
     with refusable() as refused:
         mark = collections.create_bookmark(current_user_id(), collection_id, path, name)
     if refused.error:
-        return render_folder(collections.validate_collection_id(collection_id), status=400,
-                             form_errors={"bookmark": refused.error.message}, form_values={"bookmark": name},
-                             source={"path": path})
+        return render_folder(
+            collections.validate_collection_id(collection_id),
+            status=400,
+            form_errors={"bookmark": refused.error.message},
+            form_values={"bookmark": name},
+            source={"path": path},
+        )
     flash(f"Bookmarked as “{mark.name}”.", "success")
     return redirect(url_for("browse.folder", collection_id=mark.collection_id, path=mark.path))
 

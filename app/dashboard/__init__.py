@@ -1,4 +1,5 @@
 """The home page: a welcome for visitors, the dashboard for logged-in users."""
+
 from __future__ import annotations
 
 from flask import Blueprint

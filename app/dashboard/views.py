@@ -1,4 +1,5 @@
 """Dashboard route."""
+
 from __future__ import annotations
 
 from flask import render_template, session

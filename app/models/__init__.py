@@ -1,5 +1,6 @@
 """Portal models. Every module in this package is imported here, so that `db.metadata` (and with it
 Alembic's autogenerate) always sees every table, including models added by later features."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Portal users and the Globus identities linked to them."""
+
 from __future__ import annotations
 
 from datetime import datetime

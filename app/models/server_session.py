@@ -1,4 +1,5 @@
 """The server-side session table (flask-session's SQL layout), created by a migration."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """One clock for stored timestamps: naive UTC, which SQLite and PostgreSQL both store unchanged."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -3,6 +3,7 @@
 Token columns hold only ciphertext from app.security.token_cipher, bound to (user, resource
 server, field); nothing here ever holds a plaintext token.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Transfer submissions (saved before the upstream call) and the tasks they became, per user."""
+
 from __future__ import annotations
 
 from datetime import datetime

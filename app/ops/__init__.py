@@ -3,6 +3,7 @@
 The probes and /metrics are for machines: no login, and no session — their cookie, if any, is
 dropped before the session is opened, so they never read, create or send a session.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -38,4 +39,4 @@ def init_ops(app: Flask) -> None:
     app.context_processor(lambda: {"request_id": current_request_id()})
 
 
-from app.ops import views  # noqa: F401  (routes register on import)
+from app.ops import views  # noqa: E402, F401  (routes register on import, after bp exists)

@@ -4,6 +4,7 @@
 replica would be load on Globus and would make readiness hang on a slow Auth. Kept per app and
 per process (each gunicorn worker learns from its own calls).
 """
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ Both carry the request id, put on each record by RequestIdFilter. Messages arriv
 redacted (app/security/log_redaction); the JSON formatter redacts message and traceback once
 more, since a handler may get records from a factory installed after ours.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Metrics live in prometheus_client's default registry, once per process. Under gu
 several workers set PROMETHEUS_MULTIPROC_DIR (see config/gunicorn.conf.py): each worker then
 writes its samples to files there and a scrape of any worker adds up all of them.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -113,8 +114,11 @@ def scrape(config: Mapping[str, Any], authorization: str | None) -> Scrape:
     if token:
         scheme, _, sent = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not sent:
-            return Scrape(401, b"Bearer token required\n",
-                          {"Content-Type": "text/plain", "WWW-Authenticate": 'Bearer realm="metrics"'})
+            return Scrape(
+                401,
+                b"Bearer token required\n",
+                {"Content-Type": "text/plain", "WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         # Bytes: compare_digest refuses str with non-ASCII characters.
         if not hmac.compare_digest(sent.strip().encode(), str(token).encode()):
             return Scrape(403, b"Forbidden\n", {"Content-Type": "text/plain"})

@@ -5,6 +5,7 @@ judged by the outcome of the calls the portal already made (auth_reachability), 
 per probe. Details name the failing piece and the exception class only: an exception's text can
 carry a database URL with its password.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -73,7 +74,8 @@ def _redis(app: Flask) -> Check:
     client = app.extensions.get(REDIS_CLIENT_KEY)
     if client is None:
         client = redis.Redis.from_url(
-            app.config["REDIS_URL"], socket_timeout=REDIS_TIMEOUT_SECONDS,
+            app.config["REDIS_URL"],
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         )
         app.extensions[REDIS_CLIENT_KEY] = client
@@ -86,10 +88,14 @@ def _redis(app: Flask) -> Check:
 
 def _globus_auth(app: Flask) -> Check:
     status = auth_reachability(app).status()
-    return Check("globus_auth", status.ready, {
-        "last_success_at": _iso(status.last_success_at),
-        "last_failure_at": _iso(status.last_failure_at),
-    })
+    return Check(
+        "globus_auth",
+        status.ready,
+        {
+            "last_success_at": _iso(status.last_success_at),
+            "last_failure_at": _iso(status.last_failure_at),
+        },
+    )
 
 
 def _iso(timestamp: float | None) -> str | None:

@@ -4,6 +4,7 @@ A proxy we trust (TRUSTED_PROXIES > 0) may hand us its own X-Request-ID so one i
 request through every hop; anything else, or an id outside a conservative alphabet, is replaced
 by one we generate, so a client cannot inject text into our logs or forge another request's id.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """GET /healthz, /readyz and /metrics: for load balancers, orchestrators and Prometheus."""
+
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request

@@ -4,6 +4,7 @@ Forms carry it as the `csrf_token` field (templates call `csrf_token()`); script
 the `X-CSRF-Token` header. No blueprint is exempt: the JSON API to come authenticates by bearer
 token only and never reads the session cookie, so it has no session token to check.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -1,4 +1,5 @@
 """Security headers on every response, and no caching of anything shown to a logged-in user."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -1,9 +1,11 @@
 """Which token encryption keys the running app uses, from TOKEN_ENCRYPTION_KEYS or a key file."""
+
 from __future__ import annotations
 
 import stat
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -57,6 +59,4 @@ def _refuse_shared_file(path: Path) -> None:
     except FileNotFoundError:
         raise KeyringError(f"token encryption key file {path} does not exist") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyringError(
-            f"token encryption key file {path} is readable by other users; chmod 600 it"
-        )
+        raise KeyringError(f"token encryption key file {path} is readable by other users; chmod 600 it")

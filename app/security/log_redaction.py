@@ -1,4 +1,5 @@
 """A logging filter that removes anything token-like from log records before they are written."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ to fill the database. It now travels in a cookie that only this portal can read 
 (AES-GCM under a key derived from SECRET_KEY), lives for the flow's lifetime and is
 deleted by the callback. Nothing is stored server-side before someone has really logged in.
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,13 +56,19 @@ def write_flows(response: Response, flows: dict[str, dict[str, Any]], *, lifetim
         value = _seal(kept)
         if len(value) <= MAX_COOKIE_BYTES:
             response.set_cookie(
-                cookie_name(app), value, max_age=lifetime, path=COOKIE_PATH,
-                secure=app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax",
+                cookie_name(app),
+                value,
+                max_age=lifetime,
+                path=COOKIE_PATH,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+                samesite="Lax",
             )
             return
         kept.pop(next(iter(kept)))
-    response.delete_cookie(cookie_name(app), path=COOKIE_PATH, secure=app.config["SESSION_COOKIE_SECURE"],
-                           httponly=True, samesite="Lax")
+    response.delete_cookie(
+        cookie_name(app), path=COOKIE_PATH, secure=app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax"
+    )
 
 
 def save_after_request(flows: dict[str, dict[str, Any]], *, lifetime: int) -> None:

@@ -1,4 +1,5 @@
 """Same-site redirect targets: anything that could leave the site falls back to the dashboard."""
+
 from __future__ import annotations
 
 import re
@@ -40,4 +41,4 @@ def same_site_referrer(referrer: str | None, host_url: str) -> str | None:
     """The path of a Referer on this site (host_url is "scheme://host/"), or None."""
     if not referrer or not referrer.startswith(host_url):
         return None
-    return safe_next_path("/" + referrer[len(host_url):])
+    return safe_next_path("/" + referrer[len(host_url) :])

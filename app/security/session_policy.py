@@ -1,4 +1,5 @@
 """Idle and absolute session timeouts, and who is logged in for this request (g.current_user_id)."""
+
 from __future__ import annotations
 
 import time

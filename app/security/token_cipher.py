@@ -4,6 +4,7 @@ A stored value is "v1:<kid>:<base64url(nonce + ciphertext)>". The associated dat
 its row — f"{user_id}|{resource_server}|{field}" — so a value copied into another user's or
 another service's row does not decrypt.
 """
+
 from __future__ import annotations
 
 import base64
@@ -71,9 +72,7 @@ class TokenKeyring:
     def encrypt(self, plaintext: str, *, binding: str) -> str:
         """Encrypt under the primary key, bound to `binding` (app/services/token_records/bindings.py)."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.primary_kid]).encrypt(
-            nonce, plaintext.encode("utf-8"), binding.encode("utf-8")
-        )
+        sealed = AESGCM(self.keys[self.primary_kid]).encrypt(nonce, plaintext.encode("utf-8"), binding.encode("utf-8"))
         payload = base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
         return f"{FORMAT_VERSION}:{self.primary_kid}:{payload}"
 

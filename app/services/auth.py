@@ -4,13 +4,14 @@ The pending logins (state, PKCE verifier, nonce, where to go next) are a mapping
 that the caller keeps for the browser (app/security/login_state.py: a sealed cookie, so that no
 session is stored before a real login); the callback consumes its entry before anything else.
 """
+
 from __future__ import annotations
 
 import logging
 import secrets
 import time
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Mapping, MutableMapping
 
 from flask import current_app
 
@@ -69,8 +70,7 @@ def begin_login(
         "created": now,
     }
     return auth_flow.authorize_url(
-        user_clients.settings(),
-        redirect_uri=redirect_uri, scopes=scopes, state=state, verifier=verifier, nonce=nonce
+        user_clients.settings(), redirect_uri=redirect_uri, scopes=scopes, state=state, verifier=verifier, nonce=nonce
     )
 
 
@@ -95,8 +95,7 @@ def complete_login(
         raise LoginRefused("code_missing", "Globus Auth did not send an authorization code.")
 
     grant = auth_flow.exchange_code(
-        user_clients.settings(),
-        redirect_uri=redirect_uri, code=code, verifier=flow["verifier"], nonce=flow["nonce"]
+        user_clients.settings(), redirect_uri=redirect_uri, code=code, verifier=flow["verifier"], nonce=flow["nonce"]
     )
     userinfo = _userinfo(grant)
     user_id = users.upsert_user_from_login(grant.claims, userinfo)
@@ -176,4 +175,3 @@ def _store_grant(user_id: int, grant: auth_flow.TokenGrant, requested: list[str]
             requested_scopes=requested_by_rs.get(resource_server, ""),
             revoke_replaced=True,
         )
-

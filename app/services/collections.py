@@ -1,4 +1,5 @@
 """Collections for researchers: search by text and scope, one collection's details, bookmarks."""
+
 from __future__ import annotations
 
 import threading
@@ -156,7 +157,9 @@ def search(user_id: int, text: str, scope: str, offset: int = 0) -> SearchPage:
     if offset < 0 or offset >= SEARCH_RESULT_LIMIT:
         raise InvalidRequest("Globus returns at most the first 1,000 matches; refine the search.", field="offset")
     limit = min(SEARCH_PAGE_SIZE, SEARCH_RESULT_LIMIT - offset)
-    page = upstream.search_collections(user_clients.request_transfer_client(user_id), text=text, scope=scope, limit=limit, offset=offset)
+    page = upstream.search_collections(
+        user_clients.request_transfer_client(user_id), text=text, scope=scope, limit=limit, offset=offset
+    )
     results = [_collection(doc) for doc in page.get("DATA", [])]
     for result in results:
         _cache.put(user_id, result)
@@ -215,7 +218,12 @@ def list_bookmarks(user_id: int) -> list[Bookmark]:
     """The user's bookmarks, by name."""
     docs = upstream.list_bookmarks(user_clients.request_transfer_client(user_id))
     marks = [
-        Bookmark(id=str(d.get("id")), name=d.get("name") or "", collection_id=str(d.get("endpoint_id")), path=d.get("path") or "/")
+        Bookmark(
+            id=str(d.get("id")),
+            name=d.get("name") or "",
+            collection_id=str(d.get("endpoint_id")),
+            path=d.get("path") or "/",
+        )
         for d in docs
     ]
     return sorted(marks, key=lambda mark: mark.name.casefold())
@@ -234,18 +242,28 @@ def create_bookmark(user_id: int, collection_id: str, raw_path: str | None, name
     """Bookmark a folder on a collection under a name."""
     collection_id = validate_collection_id(collection_id)
     path = paths.normalize_directory(raw_path)
-    doc = upstream.create_bookmark(user_clients.request_transfer_client(user_id), collection_id=collection_id, path=path, name=_bookmark_name(name))
-    return Bookmark(id=str(doc.get("id")), name=doc.get("name") or "", collection_id=collection_id, path=doc.get("path") or path)
+    doc = upstream.create_bookmark(
+        user_clients.request_transfer_client(user_id), collection_id=collection_id, path=path, name=_bookmark_name(name)
+    )
+    return Bookmark(
+        id=str(doc.get("id")), name=doc.get("name") or "", collection_id=collection_id, path=doc.get("path") or path
+    )
 
 
 def rename_bookmark(user_id: int, bookmark_id: str, name: str | None) -> None:
     """Give a bookmark a new name."""
-    upstream.rename_bookmark(user_clients.request_transfer_client(user_id), validate_collection_id(bookmark_id, field="bookmark"), _bookmark_name(name))
+    upstream.rename_bookmark(
+        user_clients.request_transfer_client(user_id),
+        validate_collection_id(bookmark_id, field="bookmark"),
+        _bookmark_name(name),
+    )
 
 
 def delete_bookmark(user_id: int, bookmark_id: str) -> None:
     """Remove a bookmark (the folder itself is untouched)."""
-    upstream.delete_bookmark(user_clients.request_transfer_client(user_id), validate_collection_id(bookmark_id, field="bookmark"))
+    upstream.delete_bookmark(
+        user_clients.request_transfer_client(user_id), validate_collection_id(bookmark_id, field="bookmark")
+    )
 
 
 @dataclass(frozen=True)

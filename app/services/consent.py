@@ -4,12 +4,13 @@ When a page needs more consent, the extra scopes and the page to return to are k
 session (never trusted from the URL alone); a POST that triggered it is stashed here too and
 offered back as a confirmation page after login, so the user's input is not lost.
 """
+
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
-from typing import Iterable, MutableMapping
 
 from app.security.redirects import safe_next_path
 from app.services.globus.scopes import validate_extra_scopes
@@ -69,9 +70,7 @@ def take_login_request(session: MutableMapping, url_scopes: str | None) -> Login
     return LoginRequest(extra_scopes=scopes, required=bool(scopes))
 
 
-def stash_form(
-    session: MutableMapping, action: str, fields: Iterable[tuple[str, str]], *, user_id: int | None
-) -> bool:
+def stash_form(session: MutableMapping, action: str, fields: Iterable[tuple[str, str]], *, user_id: int | None) -> bool:
     """Keep `user_id`'s submitted form for replay after login; False if too big or not same-site."""
     target = safe_next_path(action)
     kept = [(str(name), str(value)) for name, value in fields if name != "csrf_token"]
@@ -79,8 +78,12 @@ def stash_form(
     if user_id is None or target is None or len(kept) > MAX_STASH_FIELDS or size > MAX_STASH_BYTES:
         session.pop(STASH_KEY, None)
         return False
-    session[STASH_KEY] = {"action": target, "fields": [list(pair) for pair in kept], "at": int(time.time()),
-                          "user": user_id}
+    session[STASH_KEY] = {
+        "action": target,
+        "fields": [list(pair) for pair in kept],
+        "at": int(time.time()),
+        "user": user_id,
+    }
     return True
 
 
@@ -110,4 +113,3 @@ def pop_stashed_form(session: MutableMapping) -> StashedForm | None:
     return StashedForm(
         action=action, fields=[(str(n), str(v)) for n, v in raw.get("fields", [])], created_at=int(raw["at"])
     )
-

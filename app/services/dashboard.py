@@ -1,4 +1,5 @@
 """What the dashboard shows: who the user is and, per Globus service, the access the portal holds."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

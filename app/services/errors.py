@@ -3,6 +3,7 @@
 Nothing here knows about globus_sdk: app/services/globus/errors.py translates SDK errors into
 these, so views and the worker only ever see this vocabulary.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator

@@ -3,6 +3,7 @@
 A listing is always one upstream page (limit/offset, sorted and filtered by Transfer), so a folder
 of 100,000 entries costs the same memory as one of 100.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -59,8 +60,13 @@ class ListingOptions:
     @property
     def customised(self) -> bool:
         """True when the listing is not shown the default way (the options panel opens)."""
-        return bool(self.name_filter or self.show_hidden or self.sort != "name" or self.descending
-                    or self.limit != DEFAULT_PAGE_SIZE)
+        return bool(
+            self.name_filter
+            or self.show_hidden
+            or self.sort != "name"
+            or self.descending
+            or self.limit != DEFAULT_PAGE_SIZE
+        )
 
 
 @dataclass(frozen=True)
@@ -267,7 +273,9 @@ class DeletionPlan:
     items: list[DeletionItem]
 
     @classmethod
-    def as_selected(cls, collection_id: str, raw_parent: str | None, files: list[str], folders: list[str]) -> DeletionPlan:
+    def as_selected(
+        cls, collection_id: str, raw_parent: str | None, files: list[str], folders: list[str]
+    ) -> DeletionPlan:
         """The selection as picked, without a look inside, to show a refused delete again."""
         items = [DeletionItem(name=n, path="", is_dir=False) for n in files]
         items += [DeletionItem(name=n, path="", is_dir=True) for n in folders]
@@ -295,7 +303,9 @@ def selection_items(raw_parent: str | None, files: list[str], folders: list[str]
     return parent, unique
 
 
-def plan_deletion(user_id: int, collection_id: str, raw_parent: str | None, files: list[str], folders: list[str]) -> DeletionPlan:
+def plan_deletion(
+    user_id: int, collection_id: str, raw_parent: str | None, files: list[str], folders: list[str]
+) -> DeletionPlan:
     """What deleting the selection would remove: each entry, and for folders a count and sample."""
     parent, chosen = selection_items(raw_parent, files, folders)
     client = user_clients.request_transfer_client(user_id)
@@ -308,21 +318,39 @@ def plan_deletion(user_id: int, collection_id: str, raw_parent: str | None, file
             continue
         previewed += 1
         page = upstream.list_directory(
-            client, collection_id, path, limit=PREVIEW_NAMES, offset=0,
-            orderby=["name ASC"], name_filter=None, show_hidden=True,
+            client,
+            collection_id,
+            path,
+            limit=PREVIEW_NAMES,
+            offset=0,
+            orderby=["name ASC"],
+            name_filter=None,
+            show_hidden=True,
         )
         sample = [doc.get("name", "") for doc in page.get("DATA", [])]
         total = page.get("total")
-        items.append(DeletionItem(
-            name=name, path=path, is_dir=True, previewed=True,
-            contents_total=int(total) if total is not None else None,
-            contents_sample=sample,
-        ))
+        items.append(
+            DeletionItem(
+                name=name,
+                path=path,
+                is_dir=True,
+                previewed=True,
+                contents_total=int(total) if total is not None else None,
+                contents_sample=sample,
+            )
+        )
     return DeletionPlan(collection_id=collection_id, folder=parent, items=items)
 
 
-def submit_deletion(user_id: int, form_token: str | None, collection_id: str, raw_parent: str | None,
-                    files: list[str], folders: list[str], label: str) -> submissions.Submitted:
+def submit_deletion(
+    user_id: int,
+    form_token: str | None,
+    collection_id: str,
+    raw_parent: str | None,
+    files: list[str],
+    folders: list[str],
+    label: str,
+) -> submissions.Submitted:
     """Delete a confirmed selection as one Transfer delete task, at most once per form token."""
     _, chosen = selection_items(raw_parent, files, folders)
     return transfers.submit_deletion(user_id, form_token, collection_id, raw_parent, chosen, label)

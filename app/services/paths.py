@@ -4,6 +4,7 @@ Everything a browser sends as a path or a name passes through here before it rea
 so a crafted `..`, a control character or a slash hidden in a "name" is refused with a clear
 message instead of being forwarded.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ def breadcrumbs(directory: str) -> list[Crumb]:
     home = directory.startswith(HOME)
     crumbs = [Crumb("Home" if home else "Root", HOME if home else "/")]
     current = crumbs[0].path
-    body = directory[len(current):]
+    body = directory[len(current) :]
     for part in [p for p in body.split("/") if p]:
         current = f"{current}{part}/"
         crumbs.append(Crumb(part, current))

@@ -4,6 +4,7 @@ Tokens to revoke are first queued (encrypted, app/services/token_records/pending
 transaction that deletes or replaces them; each successful revocation then forgets its entry.
 Whatever fails stays queued for the next login/logout or `gateway tokens retry-revocations`.
 """
+
 from __future__ import annotations
 
 import logging

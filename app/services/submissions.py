@@ -6,6 +6,7 @@ the same form at any point — a double click racing the first request, a refres
 timeout, the replay after a consent detour — lands on the same row and the same submission id,
 which Transfer answers with the task it already made.
 """
+
 from __future__ import annotations
 
 import re
@@ -138,7 +139,5 @@ def _record(row: TransferSubmission, task_id: str) -> None:
 def tracked_submission(user_id: int, task_id: str) -> TransferSubmission | None:
     """The saved submission of a task this user submitted through the portal, if any."""
     return db.session.scalar(
-        select(TransferSubmission).where(
-            TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id
-        )
+        select(TransferSubmission).where(TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id)
     )

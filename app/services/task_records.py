@@ -1,11 +1,15 @@
 """What the task pages show, as plain data: tasks, pages of tasks and events, per-file results."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.services.paging import CountedOffsetPaging, parse_time
+
+if TYPE_CHECKING:  # tasks.py imports this module; the filters type is only named here
+    from app.services.tasks import TaskFilters
 
 # Failed covers cancelled too: Transfer reports a cancelled task as FAILED with fatal_error CANCELED.
 RESUBMITTABLE = ("FAILED",)
@@ -55,7 +59,9 @@ class Task:
             return "Cancelled"
         if self.status == "ACTIVE" and self.nice_status and self.nice_status not in ("OK", "Queued"):
             return f"Active ({self.nice_status.replace('_', ' ').lower()})"
-        return {"ACTIVE": "Active", "INACTIVE": "Paused", "SUCCEEDED": "Succeeded", "FAILED": "Failed"}.get(self.status, self.status.title())
+        return {"ACTIVE": "Active", "INACTIVE": "Paused", "SUCCEEDED": "Succeeded", "FAILED": "Failed"}.get(
+            self.status, self.status.title()
+        )
 
     @property
     def percent(self) -> int:
@@ -94,8 +100,17 @@ def task_from_document(doc: dict[str, Any]) -> Task:
     fatal = doc.get("fatal_error") or {}
     pending = int(doc.get("subtasks_pending") or 0) + int(doc.get("subtasks_retrying") or 0)
     total = int(doc.get("subtasks_total") or 0)
-    option_names = ("sync_level", "verify_checksum", "preserve_timestamp", "encrypt_data", "delete_destination_extra",
-                    "skip_source_errors", "fail_on_quota_errors", "filter_rules", "recursive")
+    option_names = (
+        "sync_level",
+        "verify_checksum",
+        "preserve_timestamp",
+        "encrypt_data",
+        "delete_destination_extra",
+        "skip_source_errors",
+        "fail_on_quota_errors",
+        "filter_rules",
+        "recursive",
+    )
     return Task(
         task_id=str(doc.get("task_id")),
         kind=doc.get("type") or "TRANSFER",

@@ -1,4 +1,5 @@
 """Following tasks: the filtered task list, one task's progress, events, per-file results, cancel, resubmit."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,12 @@ from app.services.task_records import (
     task_from_document,
 )
 
-STATUS_CHOICES = {"ACTIVE": "Active", "INACTIVE": "Paused or waiting", "SUCCEEDED": "Succeeded", "FAILED": "Failed or cancelled"}
+STATUS_CHOICES = {
+    "ACTIVE": "Active",
+    "INACTIVE": "Paused or waiting",
+    "SUCCEEDED": "Succeeded",
+    "FAILED": "Failed or cancelled",
+}
 TYPE_CHOICES = {"TRANSFER": "Transfers", "DELETE": "Deletions"}
 TASK_PAGE_SIZE = 25
 EVENT_PAGE_SIZE = 20
@@ -60,8 +66,13 @@ class TaskFilters:
 
     def query(self) -> dict[str, str]:
         """The filter as query-string arguments (for paging links)."""
-        args = {"status": self.status, "type": self.kind, "label": self.label,
-                "from": self.since.isoformat() if self.since else "", "to": self.until.isoformat() if self.until else ""}
+        args = {
+            "status": self.status,
+            "type": self.kind,
+            "label": self.label,
+            "from": self.since.isoformat() if self.since else "",
+            "to": self.until.isoformat() if self.until else "",
+        }
         return {k: v for k, v in args.items() if v}
 
 
@@ -154,10 +165,16 @@ def list_tasks(user_id: int, filters: TaskFilters, offset: int = 0) -> TaskPage:
     if not 0 <= offset <= MAX_TASK_OFFSET:
         raise InvalidRequest("That page does not exist.", field="offset")
     page = upstream.list_tasks(
-        user_clients.request_transfer_client(user_id), limit=TASK_PAGE_SIZE, offset=offset, filters=filters.upstream(), orderby="request_time DESC"
+        user_clients.request_transfer_client(user_id),
+        limit=TASK_PAGE_SIZE,
+        offset=offset,
+        filters=filters.upstream(),
+        orderby="request_time DESC",
     )
     tasks = [task_from_document(doc) for doc in page.get("DATA", [])]
-    return TaskPage(tasks=tasks, filters=filters, offset=offset, limit=TASK_PAGE_SIZE, total=int(page.get("total") or 0))
+    return TaskPage(
+        tasks=tasks, filters=filters, offset=offset, limit=TASK_PAGE_SIZE, total=int(page.get("total") or 0)
+    )
 
 
 def get_task(user_id: int, task_id: str) -> Task:
@@ -169,10 +186,17 @@ def list_events(user_id: int, task_id: str, offset: int = 0) -> EventPage:
     """One page of a task's events (faults, retries, status changes)."""
     if not 0 <= offset <= MAX_TASK_OFFSET:
         raise InvalidRequest("That page does not exist.", field="offset")
-    page = upstream.list_task_events(user_clients.request_transfer_client(user_id), check_task_id(task_id), limit=EVENT_PAGE_SIZE, offset=offset)
+    page = upstream.list_task_events(
+        user_clients.request_transfer_client(user_id), check_task_id(task_id), limit=EVENT_PAGE_SIZE, offset=offset
+    )
     events = [
-        Event(time=parse_time(d.get("time")), code=d.get("code") or "", description=d.get("description") or "",
-              details=str(d.get("details") or ""), is_error=bool(d.get("is_error")))
+        Event(
+            time=parse_time(d.get("time")),
+            code=d.get("code") or "",
+            description=d.get("description") or "",
+            details=str(d.get("details") or ""),
+            is_error=bool(d.get("is_error")),
+        )
         for d in page.get("DATA", [])
     ]
     return EventPage(events=events, offset=offset, limit=EVENT_PAGE_SIZE, total=int(page.get("total") or 0))
@@ -187,7 +211,9 @@ def _check_marker(marker: str | None) -> str | None:
 def successful_transfers(user_id: int, task_id: str, marker: str | None = None) -> FileResultPage:
     """One page of the files a task transferred."""
     marker = _check_marker(marker)
-    page = upstream.list_successful_transfers(user_clients.request_transfer_client(user_id), check_task_id(task_id), marker=marker)
+    page = upstream.list_successful_transfers(
+        user_clients.request_transfer_client(user_id), check_task_id(task_id), marker=marker
+    )
     results = [FileResult(d.get("source_path") or "", d.get("destination_path") or "") for d in page.get("DATA", [])]
     return FileResultPage(results=results, marker=marker, next_marker=page.get("next_marker") or None)
 
@@ -195,10 +221,15 @@ def successful_transfers(user_id: int, task_id: str, marker: str | None = None) 
 def skipped_errors(user_id: int, task_id: str, marker: str | None = None) -> FileResultPage:
     """One page of the paths a task skipped because of source errors, with the reason."""
     marker = _check_marker(marker)
-    page = upstream.list_skipped_errors(user_clients.request_transfer_client(user_id), check_task_id(task_id), marker=marker)
+    page = upstream.list_skipped_errors(
+        user_clients.request_transfer_client(user_id), check_task_id(task_id), marker=marker
+    )
     results = [
-        FileResult(d.get("source_path") or "", d.get("destination_path") or "",
-                   d.get("error_details") or d.get("error_code") or "")
+        FileResult(
+            d.get("source_path") or "",
+            d.get("destination_path") or "",
+            d.get("error_details") or d.get("error_code") or "",
+        )
         for d in page.get("DATA", [])
     ]
     return FileResultPage(results=results, marker=marker, next_marker=page.get("next_marker") or None)

@@ -3,6 +3,7 @@
 A refused submission comes back as the same form with the refusal beside the field it names and
 everything the user typed still in place, so nothing has to be typed twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,19 +69,30 @@ def typed_options(form: Mapping[str, str]) -> TransferOptions:
         label=(form.get("label") or "")[: transfers.MAX_LABEL * 2],
         sync_level=sync_level if sync_level in transfers.SYNC_LEVELS else "",
         deadline=form.get("deadline") or "",
-        exclude_rules=tuple((line.strip(), "") for line in (form.get("exclude_rules") or "").splitlines()
-                            if line.strip()),
+        exclude_rules=tuple(
+            (line.strip(), "") for line in (form.get("exclude_rules") or "").splitlines() if line.strip()
+        ),
         flags=frozenset(name for name in transfers.BOOLEAN_OPTIONS if form.get(name)),
     )
 
 
-def _review(user_id: int, form: Mapping[str, str], items: list[TransferItem], options: TransferOptions,
-            form_token: str, error: DomainError | None = None) -> ReviewForm:
+def _review(
+    user_id: int,
+    form: Mapping[str, str],
+    items: list[TransferItem],
+    options: TransferOptions,
+    form_token: str,
+    error: DomainError | None = None,
+) -> ReviewForm:
     return ReviewForm(
         source=collections.get_collection(user_id, form.get("source", "")),
         destination=collections.get_collection(user_id, form.get("destination", "")),
-        source_path=form.get("source_path", ""), destination_path=form.get("destination_path", ""),
-        items=items, options=options, form_token=form_token, error=error,
+        source_path=form.get("source_path", ""),
+        destination_path=form.get("destination_path", ""),
+        items=items,
+        options=options,
+        form_token=form_token,
+        error=error,
     )
 
 
@@ -107,8 +119,11 @@ def submit_review(user_id: int, form: Mapping[str, str]) -> Submission:
         options = transfers.parse_options(form)
         transfer = transfers.build_request(form.get("source", ""), form.get("destination", ""), items, options)
         return Submission(submitted=transfers.submit_transfer(user_id, token, transfer))
-    return Submission(review=_review(user_id, form, items, options or typed_options(form),
-                                     token_after(refused.error, token), refused.error))
+    return Submission(
+        review=_review(
+            user_id, form, items, options or typed_options(form), token_after(refused.error, token), refused.error
+        )
+    )
 
 
 def batch_form(args: Mapping[str, str]) -> BatchForm:
@@ -138,5 +153,11 @@ def submit_batch(user_id: int, form: Mapping[str, str], upload: IO[bytes] | None
         items = transfers.parse_batch(values["batch"], values["source_path"], values["destination_path"])
         transfer = transfers.build_request(values["source"], values["destination"], items, options)
         return Submission(submitted=transfers.submit_transfer(user_id, token, transfer))
-    return Submission(batch=BatchForm(values=values, options=options or typed_options(form),
-                                      form_token=token_after(refused.error, token), error=refused.error))
+    return Submission(
+        batch=BatchForm(
+            values=values,
+            options=options or typed_options(form),
+            form_token=token_after(refused.error, token),
+            error=refused.error,
+        )
+    )

@@ -4,12 +4,14 @@ A request is validated into a plain JSON document (what `services/globus/transfe
 TransferData/DeleteData and what `submissions.py` saves before the call), so a resubmission
 later reproduces exactly the same options.
 """
+
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from app.services import paths, submissions
 from app.services.collections import validate_collection_id
@@ -65,7 +67,7 @@ class TransferOptions:
         return "\n".join(f"{kind}:{name}" if kind else name for name, kind in self.exclude_rules)
 
     @classmethod
-    def from_document(cls, doc: Mapping[str, Any]) -> "TransferOptions":
+    def from_document(cls, doc: Mapping[str, Any]) -> TransferOptions:
         """Rebuild the options of a saved document (for resubmission and re-display)."""
         return cls(
             label=doc.get("label") or "",
@@ -94,11 +96,11 @@ def _deadline(raw: str | None) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidRequest("Give the deadline as a date and time, e.g. 2026-12-31T18:00.", field="deadline") from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    if moment <= datetime.now(timezone.utc):
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment <= datetime.now(UTC):
         raise InvalidRequest("The deadline must be in the future (times are UTC).", field="deadline")
     try:
-        return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
     except OverflowError:  # 9999-12-31T23:59-05:00 is in the year 10000 in UTC (found by tests/fuzz)
         raise InvalidRequest("That deadline is too far in the future.", field="deadline") from None
 
@@ -162,7 +164,9 @@ def items_from_selection(source_dir: str, destination_dir: str, chosen: list[tup
     items = []
     for name, is_dir in chosen:
         suffix = "/" if is_dir else ""
-        items.append(TransferItem(paths.join(source_dir, name) + suffix, paths.join(destination_dir, name) + suffix, is_dir))
+        items.append(
+            TransferItem(paths.join(source_dir, name) + suffix, paths.join(destination_dir, name) + suffix, is_dir)
+        )
     return items
 
 
@@ -175,11 +179,13 @@ def items_from_document(raw: Any) -> list[TransferItem]:
         if not isinstance(entry, dict):
             raise InvalidRequest("The list of files to transfer is malformed.", field="items")
         recursive = bool(entry.get("recursive"))
-        items.append(TransferItem(
-            _item_path(entry.get("source"), recursive, "items"),
-            _item_path(entry.get("destination"), recursive, "items"),
-            recursive,
-        ))
+        items.append(
+            TransferItem(
+                _item_path(entry.get("source"), recursive, "items"),
+                _item_path(entry.get("destination"), recursive, "items"),
+                recursive,
+            )
+        )
     return items
 
 
@@ -247,7 +253,9 @@ def _batch_item(line: str, source_base: str, destination_base: str) -> TransferI
         words, recursive = words[:2], True
     if len(words) != 2:
         raise ValueError("Expected a source and a destination path (quote names with spaces).")
-    source, destination = (_resolve(word, base) for word, base in zip(words, (source_base, destination_base)))
+    source, destination = (
+        _resolve(word, base) for word, base in zip(words, (source_base, destination_base), strict=True)
+    )
     if source.endswith("/") or destination.endswith("/"):
         recursive = True
     return TransferItem(_item_path(source, recursive, "batch"), _item_path(destination, recursive, "batch"), recursive)
@@ -275,7 +283,9 @@ class TransferRequest:
         return doc
 
 
-def build_request(source: str, destination: str, items: list[TransferItem], options: TransferOptions) -> TransferRequest:
+def build_request(
+    source: str, destination: str, items: list[TransferItem], options: TransferOptions
+) -> TransferRequest:
     """Check the collections and items of a transfer and bundle them with its options."""
     if not items:
         raise InvalidRequest("Select at least one file or folder to transfer.", field="items")
@@ -284,8 +294,9 @@ def build_request(source: str, destination: str, items: list[TransferItem], opti
     source = validate_collection_id(source, field="source")
     destination = validate_collection_id(destination, field="destination")
     if source == destination and any(item.source.rstrip("/") == item.destination.rstrip("/") for item in items):
-        raise InvalidRequest("Source and destination are the same place; choose another destination folder.",
-                             field="items")
+        raise InvalidRequest(
+            "Source and destination are the same place; choose another destination folder.", field="items"
+        )
     return TransferRequest(source=source, destination=destination, items=items, options=options)
 
 
@@ -306,7 +317,9 @@ def submit_deletion(
         "notify_on_succeeded": False,
         "notify_on_failed": True,
         "notify_on_inactive": True,
-        "items": [{"path": paths.join(folder, name) + ("/" if is_dir else ""), "recursive": is_dir} for name, is_dir in chosen],
+        "items": [
+            {"path": paths.join(folder, name) + ("/" if is_dir else ""), "recursive": is_dir} for name, is_dir in chosen
+        ],
         "folder": folder,
     }
     if not document["items"]:

@@ -5,6 +5,7 @@ once from the configuration, and the user's tokens as a UserTokens source over t
 (token_records), with the single-flight refresh and the write-back. Within a request, a user's
 TransferClient is built once, so its kept-alive connection is reused.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,9 +1,11 @@
 """Portal users: created or updated from Globus login claims, read back as plain profiles."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 
@@ -55,9 +57,7 @@ def upsert_user_from_login(claims: Mapping[str, Any], userinfo: Mapping[str, Any
     user = db.session.scalar(select(User).where(User.primary_identity_id == primary_id))
     if user is None:
         # The account may be known under another of its linked identities.
-        user = db.session.scalar(
-            select(User).join(Identity).where(Identity.identity_id.in_(linked_ids)).limit(1)
-        )
+        user = db.session.scalar(select(User).join(Identity).where(Identity.identity_id.in_(linked_ids)).limit(1))
     if user is None:
         user = User(primary_identity_id=primary_id, username=_username(info, primary_id))
         db.session.add(user)
@@ -143,9 +143,7 @@ def _identity_entries(info: Mapping[str, Any], primary_id: str) -> list[dict[str
             "name": _text(raw.get("name")),
             "email": _text(raw.get("email")),
             "organization": _text(raw.get("organization")),
-            "identity_provider": _text(
-                raw.get("identity_provider_display_name") or raw.get("identity_provider")
-            ),
+            "identity_provider": _text(raw.get("identity_provider_display_name") or raw.get("identity_provider")),
         }
     if primary_id not in entries:
         entries[primary_id] = {
@@ -154,9 +152,7 @@ def _identity_entries(info: Mapping[str, Any], primary_id: str) -> list[dict[str
             "name": _text(info.get("name")),
             "email": _text(info.get("email")),
             "organization": _text(info.get("organization")),
-            "identity_provider": _text(
-                info.get("identity_provider_display_name") or info.get("identity_provider")
-            ),
+            "identity_provider": _text(info.get("identity_provider_display_name") or info.get("identity_provider")),
         }
     return list(entries.values())
 

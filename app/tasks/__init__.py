@@ -1,4 +1,5 @@
 """Tasks: the filtered list, a task's live progress, events and per-file results, cancel, resubmit."""
+
 from __future__ import annotations
 
 from flask import Blueprint

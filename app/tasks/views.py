@@ -1,4 +1,5 @@
 """Task pages: list with filters, a task with live progress, per-file results, cancel and resubmit."""
+
 from __future__ import annotations
 
 from flask import (
@@ -22,8 +23,14 @@ from app.templating import filesize, rate, when
 def index():
     """The user's tasks, newest first, filtered by status, type, label and date range."""
     listed = tasks.task_list(current_user_id(), request.args)
-    body = render_template("tasks/list.html", page=listed.page, error=listed.error, args=request.args,
-                           statuses=tasks.STATUS_CHOICES, types=tasks.TYPE_CHOICES)
+    body = render_template(
+        "tasks/list.html",
+        page=listed.page,
+        error=listed.error,
+        args=request.args,
+        statuses=tasks.STATUS_CHOICES,
+        types=tasks.TYPE_CHOICES,
+    )
     return make_response(body, 400 if listed.error else 200)
 
 
@@ -32,8 +39,13 @@ def index():
 def detail(task_id: str):
     """A task: live progress, options, events (paged), links to its files and folders."""
     view = tasks.task_view(current_user_id(), task_id, request.args.get("events_offset"))
-    return render_template("tasks/detail.html", task=view.task, events=view.events, folders=view.folders,
-                           resubmit_token=view.resubmit_token)
+    return render_template(
+        "tasks/detail.html",
+        task=view.task,
+        events=view.events,
+        folders=view.folders,
+        resubmit_token=view.resubmit_token,
+    )
 
 
 def progress_document(task: tasks.Task) -> dict:
@@ -69,8 +81,9 @@ def progress(task_id: str):
 
 def _files_page(task_id: str, kind: str):
     found = tasks.task_files(current_user_id(), task_id, kind, request.args.get("marker"))
-    return render_template("tasks/files.html", task=found.task, listing=found.listing, kind=found.kind,
-                           parent_of=paths.parent_of)
+    return render_template(
+        "tasks/files.html", task=found.task, listing=found.listing, kind=found.kind, parent_of=paths.parent_of
+    )
 
 
 @bp.get("/<task_id>/successful")

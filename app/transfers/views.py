@@ -1,4 +1,5 @@
 """Transfer pages: review a two-pane selection with every option, batch lists, submission."""
+
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
@@ -25,10 +26,17 @@ def _after_submit(submitted: Submitted):
 def _review_page(review: transfer_forms.ReviewForm, back: str | None):
     body = render_template(
         "transfers/review.html",
-        source=review.source, destination=review.destination, source_path=review.source_path,
-        destination_path=review.destination_path, items=review.items, items_json=review.items_json,
-        options=review.options, form_token=review.form_token, error=review.error,
-        back=safe_next_path(back) or url_for("browse.panes"), sync_levels=transfers.SYNC_LEVELS,
+        source=review.source,
+        destination=review.destination,
+        source_path=review.source_path,
+        destination_path=review.destination_path,
+        items=review.items,
+        items_json=review.items_json,
+        options=review.options,
+        form_token=review.form_token,
+        error=review.error,
+        back=safe_next_path(back) or url_for("browse.panes"),
+        sync_levels=transfers.SYNC_LEVELS,
     )
     return make_response(body, 400 if review.error else 200)
 
@@ -49,7 +57,9 @@ def review():
     }
     back = url_for("browse.panes", **state_args(request.form))
     if not form["source"] or not form["destination"]:
-        flash("Open a collection in both panes first: the selection goes to the folder open in the other pane.", "error")
+        flash(
+            "Open a collection in both panes first: the selection goes to the folder open in the other pane.", "error"
+        )
         return redirect(back)
     chosen = [(name, False) for name in request.form.getlist(f"{side}_file")]
     chosen += [(name, True) for name in request.form.getlist(f"{side}_dir")]
@@ -70,9 +80,15 @@ def submit():
 
 
 def _batch_page(batch: transfer_forms.BatchForm, status: int = 200):
-    body = render_template("transfers/batch.html", values=batch.values, options=batch.options,
-                           form_token=batch.form_token, error=batch.error, line_errors=batch.line_errors,
-                           sync_levels=transfers.SYNC_LEVELS)
+    body = render_template(
+        "transfers/batch.html",
+        values=batch.values,
+        options=batch.options,
+        form_token=batch.form_token,
+        error=batch.error,
+        line_errors=batch.line_errors,
+        sync_levels=transfers.SYNC_LEVELS,
+    )
     return make_response(body, status)
 
 
@@ -88,8 +104,9 @@ def batch():
 def submit_batch():
     """Validate every line first; submit only a list with no errors, and only once."""
     upload = request.files.get("batch_file")
-    outcome = transfer_forms.submit_batch(current_user_id(), request.form,
-                                          upload.stream if upload is not None and upload.filename else None)
+    outcome = transfer_forms.submit_batch(
+        current_user_id(), request.form, upload.stream if upload is not None and upload.filename else None
+    )
     if outcome.batch is not None:
         return _batch_page(outcome.batch, status=400)
     return _after_submit(outcome.submitted)

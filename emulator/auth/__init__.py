@@ -1,4 +1,5 @@
 """Emulated Globus Auth: OAuth2/OIDC for browsers and clients, plus the identities API."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

@@ -1,4 +1,5 @@
 """The Auth API the portal uses: userinfo, identities, identity providers."""
+
 from __future__ import annotations
 
 import uuid
@@ -80,8 +81,10 @@ def get_identities():
         found = [rows[value] for value in dict.fromkeys(wanted) if value in rows]
     else:
         lowered = [value.lower() for value in usernames]
-        rows = {row.username.lower(): row for row in session.scalars(
-            select(Identity).where(func.lower(Identity.username).in_(lowered)))}
+        rows = {
+            row.username.lower(): row
+            for row in session.scalars(select(Identity).where(func.lower(Identity.username).in_(lowered)))
+        }
         found = [rows[value] for value in dict.fromkeys(lowered) if value in rows]
     return {"identities": [identity_document(row) for row in found]}
 
@@ -95,7 +98,8 @@ def get_identity_providers():
     if domains and ids:
         raise bad_request("Use 'domains' or 'ids', not both.")
     providers = [
-        provider for provider in IDENTITY_PROVIDERS
+        provider
+        for provider in IDENTITY_PROVIDERS
         if (not domains or domains & set(provider.domains)) and (not ids or provider.id in ids)
     ]
     return {"identity_providers": [provider.to_dict() for provider in providers]}

@@ -4,6 +4,7 @@ Pending requests live in the emulator's database, keyed by a random id and bound
 browser id in the emulator's own signed cookie (which also holds who is logged in and the CSRF
 token), so two tabs signing in at once do not trample each other. Nothing here is the portal's.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import current_app, session as browser
+from flask import current_app
+from flask import session as browser
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -90,8 +92,9 @@ def save_pending(session: Session, pending: PendingRequest) -> str:
     now = int(time.time())
     session.execute(delete(PendingAuthorization).where(PendingAuthorization.created_at <= now - PENDING_LIFETIME))
     rid = secrets.token_urlsafe(18)
-    session.add(PendingAuthorization(id=rid, browser_id=_browser_id(), payload=json.dumps(asdict(pending)),
-                                     created_at=now))
+    session.add(
+        PendingAuthorization(id=rid, browser_id=_browser_id(), payload=json.dumps(asdict(pending)), created_at=now)
+    )
     return rid
 
 
@@ -160,13 +163,22 @@ def issue_code(session: Session, pending: PendingRequest, identity: Identity) ->
     """Create a single-use authorization code for the pending request; returns the raw code."""
     raw = secrets.token_urlsafe(32)
     settings = current_app.config["EMULATOR_SETTINGS"]
-    session.add(AuthorizationCode(
-        code_hash=hash_token(raw), client_id=pending.client_id, identity_id=identity.id,
-        redirect_uri=pending.redirect_uri, scopes=pending.scope, code_challenge=pending.code_challenge,
-        code_challenge_method=pending.code_challenge_method, nonce=pending.nonce, state=pending.state,
-        offline=pending.offline, auth_time=int(browser.get("auth_time") or time.time()),
-        expires_at=int(time.time()) + int(settings.code_lifetime),
-    ))
+    session.add(
+        AuthorizationCode(
+            code_hash=hash_token(raw),
+            client_id=pending.client_id,
+            identity_id=identity.id,
+            redirect_uri=pending.redirect_uri,
+            scopes=pending.scope,
+            code_challenge=pending.code_challenge,
+            code_challenge_method=pending.code_challenge_method,
+            nonce=pending.nonce,
+            state=pending.state,
+            offline=pending.offline,
+            auth_time=int(browser.get("auth_time") or time.time()),
+            expires_at=int(time.time()) + int(settings.code_lifetime),
+        )
+    )
     return raw
 
 

@@ -3,6 +3,7 @@
 Problems with the client or redirect URI are shown as an HTML page (never redirected: the URI
 is not trusted yet); everything after that goes back to the client as `error=` on the redirect.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,9 +13,21 @@ from sqlalchemy import func, select
 
 from emulator.auth import bp
 from emulator.auth.authorize_flow import (
-    PendingRequest, client_redirect_uris, csrf_ok, csrf_token, drop_pending, issue_code, load_pending,
-    log_in, logged_in_identity, missing_consents, record_consents, redirect_with, save_pending,
-    update_pending, validate_pkce,
+    PendingRequest,
+    client_redirect_uris,
+    csrf_ok,
+    csrf_token,
+    drop_pending,
+    issue_code,
+    load_pending,
+    log_in,
+    logged_in_identity,
+    missing_consents,
+    record_consents,
+    redirect_with,
+    save_pending,
+    update_pending,
+    validate_pkce,
 )
 from emulator.auth.credentials import check_password
 from emulator.auth.models import Client, Identity
@@ -30,8 +43,7 @@ def error_page(title: str, message: str, status: int = 400):
 
 
 def _client_error(pending_redirect: str, error: str, description: str, state: str | None):
-    return redirect(redirect_with(pending_redirect, {"error": error, "error_description": description,
-                                                     "state": state}))
+    return redirect(redirect_with(pending_redirect, {"error": error, "error_description": description, "state": state}))
 
 
 @bp.get("/v2/oauth2/authorize")
@@ -44,8 +56,9 @@ def authorize():
         return error_page("Unknown application", "The application that sent you here is not registered.")
     redirect_uri = args.get("redirect_uri", "")
     if redirect_uri not in client_redirect_uris(client):
-        return error_page("Invalid redirect address",
-                          f"{client.name} asked to send you back to an address it has not registered.")
+        return error_page(
+            "Invalid redirect address", f"{client.name} asked to send you back to an address it has not registered."
+        )
     state = args.get("state")
     if args.get("response_type") != "code":
         return _client_error(redirect_uri, "unsupported_response_type", "Only response_type=code is supported.", state)
@@ -58,12 +71,18 @@ def authorize():
         return _client_error(redirect_uri, "invalid_request", pkce_problem, state)
     prompts = set((args.get("prompt") or "").split())
     pending = PendingRequest(
-        client_id=client.id, redirect_uri=redirect_uri, scope=args["scope"], state=state,
-        nonce=args.get("nonce"), code_challenge=args.get("code_challenge"),
+        client_id=client.id,
+        redirect_uri=redirect_uri,
+        scope=args["scope"],
+        state=state,
+        nonce=args.get("nonce"),
+        code_challenge=args.get("code_challenge"),
         code_challenge_method=args.get("code_challenge_method"),
-        offline=args.get("access_type") == "offline", prompt_login="login" in prompts,
+        offline=args.get("access_type") == "offline",
+        prompt_login="login" in prompts,
         prompt_consent="consent" in prompts,
-        session_message=args.get("session_message"), created=int(time.time()),
+        session_message=args.get("session_message"),
+        created=int(time.time()),
     )
     with write_lock:
         rid = save_pending(session, pending)
@@ -83,8 +102,10 @@ def authorize_continue():
 
 
 def _expired():
-    return error_page("Sign-in expired", "This sign-in request expired or was already completed. "
-                      "Go back to the application and start again.")
+    return error_page(
+        "Sign-in expired",
+        "This sign-in request expired or was already completed. Go back to the application and start again.",
+    )
 
 
 def _advance(rid: str, pending: PendingRequest, client: Client):
@@ -103,12 +124,20 @@ def _advance(rid: str, pending: PendingRequest, client: Client):
     return redirect(redirect_with(pending.redirect_uri, {"code": code, "state": pending.state}))
 
 
-def _login_page(rid: str, pending: PendingRequest, client: Client, error: str | None = None,
-                username: str = "", status: int = 200):
+def _login_page(
+    rid: str, pending: PendingRequest, client: Client, error: str | None = None, username: str = "", status: int = 200
+):
     return html_page(
-        "auth/login.html", status=status, redirect_uri=pending.redirect_uri,
-        rid=rid, client=client, csrf=csrf_token(), error=error, username=username,
-        session_message=pending.session_message, action=url_for("auth.authorize_login"),
+        "auth/login.html",
+        status=status,
+        redirect_uri=pending.redirect_uri,
+        rid=rid,
+        client=client,
+        csrf=csrf_token(),
+        error=error,
+        username=username,
+        session_message=pending.session_message,
+        action=url_for("auth.authorize_login"),
     )
 
 
@@ -117,22 +146,30 @@ def _scope_lines(pending: PendingRequest) -> list[dict]:
     lines = []
     for node in parse_scopes(pending.scope):
         info = describe(session, node.name)
-        lines.append({
-            "name": node.name,
-            "text": info.description if info else node.name,
-            "dependents": [
-                (describe(session, child.name).description if describe(session, child.name) else child.name)
-                for child in node.descendants()
-            ],
-        })
+        lines.append(
+            {
+                "name": node.name,
+                "text": info.description if info else node.name,
+                "dependents": [
+                    (describe(session, child.name).description if describe(session, child.name) else child.name)
+                    for child in node.descendants()
+                ],
+            }
+        )
     return lines
 
 
 def _consent_page(rid: str, pending: PendingRequest, client: Client, identity: Identity):
     return html_page(
-        "auth/consent.html", redirect_uri=pending.redirect_uri,
-        rid=rid, client=client, identity=identity, csrf=csrf_token(),
-        scopes=_scope_lines(pending), offline=pending.offline, action=url_for("auth.authorize_consent"),
+        "auth/consent.html",
+        redirect_uri=pending.redirect_uri,
+        rid=rid,
+        client=client,
+        identity=identity,
+        csrf=csrf_token(),
+        scopes=_scope_lines(pending),
+        offline=pending.offline,
+        action=url_for("auth.authorize_consent"),
     )
 
 
@@ -143,8 +180,11 @@ def _posted_pending(form: str):
     if pending is None:
         return rid, None, _expired()
     if not csrf_ok(request.form.get("csrf_token")):
-        return rid, None, error_page(
-            "Form expired", f"The {form} form expired. Go back to the application and start again.")
+        return (
+            rid,
+            None,
+            error_page("Form expired", f"The {form} form expired. Go back to the application and start again."),
+        )
     return rid, pending, None
 
 
@@ -184,8 +224,7 @@ def authorize_consent():
         with write_lock:
             drop_pending(session, rid)
             session.commit()
-        return _client_error(pending.redirect_uri, "access_denied", "The user declined to give consent.",
-                             pending.state)
+        return _client_error(pending.redirect_uri, "access_denied", "The user declined to give consent.", pending.state)
     if decision != "allow":
         return error_page("Unclear answer", "Choose Allow or Deny.")
     with write_lock:

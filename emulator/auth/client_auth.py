@@ -1,4 +1,5 @@
 """Authenticating the OAuth client calling the token, revoke and introspect endpoints."""
+
 from __future__ import annotations
 
 from flask import request

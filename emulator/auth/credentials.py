@@ -1,4 +1,5 @@
 """Hashing and checking of user passwords and client secrets (only hashes are stored)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Globus Auth answers the OAuth endpoints with `{"error", "error_description"}` an
 a JSON:API `errors` array; we send both forms in one body so the SDK's `AuthAPIError` gets a
 `code` (the OAuth error name, e.g. `invalid_grant`, or `UNAUTHORIZED` for the API) and a message.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -25,13 +26,15 @@ class AuthError(GlobusError):
         """The body Globus Auth sends for this error."""
         error_id = str(uuid.uuid4())
         return {
-            "errors": [{
-                "status": str(self.status),
-                "id": error_id,
-                "code": self.code,
-                "title": _TITLES.get(self.status, "Error"),
-                "detail": self.message,
-            }],
+            "errors": [
+                {
+                    "status": str(self.status),
+                    "id": error_id,
+                    "code": self.code,
+                    "title": _TITLES.get(self.status, "Error"),
+                    "detail": self.message,
+                }
+            ],
             "error": self.oauth_error,
             "error_description": self.message,
         }

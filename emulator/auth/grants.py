@@ -1,5 +1,6 @@
 """The token endpoint's grant types: authorization_code, refresh_token, client_credentials and
 Globus' dependent_token grant. Each takes the authenticated client and the form, returns a body."""
+
 from __future__ import annotations
 
 import base64
@@ -14,11 +15,20 @@ from werkzeug.datastructures import MultiDict
 
 from emulator.auth.errors import invalid_grant, invalid_request, invalid_scope
 from emulator.auth.issuing import (
-    TokenRequest, id_token, mint, requests_from_nodes, token_response, wants_id_token,
+    TokenRequest,
+    id_token,
+    mint,
+    requests_from_nodes,
+    token_response,
+    wants_id_token,
 )
 from emulator.auth.models import AuthorizationCode, Client, ClientScope, Identity
 from emulator.auth.scope_catalog import (
-    TRANSFER_RS, InvalidScope, group_by_resource_server, is_data_access, parse_requested,
+    TRANSFER_RS,
+    InvalidScope,
+    group_by_resource_server,
+    is_data_access,
+    parse_requested,
 )
 from emulator.auth.tokens import hash_token, lookup_token
 
@@ -74,16 +84,28 @@ def authorization_code(session: Session, client: Client, form: MultiDict) -> dic
     code = _claim_code(session, client, form)
     requested = requests_from_nodes(group_by_resource_server(session, _scopes_or_error(session, code.scopes)))
     tokens = [
-        mint(session, client_id=client.id, identity_id=code.identity_id, wanted=item,
-             offline=code.offline, auth_time=code.auth_time)
+        mint(
+            session,
+            client_id=client.id,
+            identity_id=code.identity_id,
+            wanted=item,
+            offline=code.offline,
+            auth_time=code.auth_time,
+        )
         for item in requested
     ]
     oidc = None
     if wants_id_token(requested):
         identity = session.get(Identity, code.identity_id)
         all_scopes = {scope for item in requested for scope in item.scopes}
-        oidc = id_token(session, client_id=client.id, identity=identity, scopes=all_scopes,
-                        auth_time=code.auth_time, nonce=code.nonce)
+        oidc = id_token(
+            session,
+            client_id=client.id,
+            identity=identity,
+            scopes=all_scopes,
+            auth_time=code.auth_time,
+            nonce=code.nonce,
+        )
     return token_response(tokens, id_token=oidc, state=code.state)
 
 
@@ -102,8 +124,15 @@ def refresh_token(session: Session, client: Client, form: MultiDict) -> dict[str
             raise invalid_scope("A refresh can only ask for scopes the refresh token was granted.")
         scopes = [scope for scope in scopes if scope in asked]
     wanted = TokenRequest(row.resource_server, scopes, row.dependent_scope_list())
-    token = mint(session, client_id=client.id, identity_id=row.identity_id, wanted=wanted,
-                 offline=False, auth_time=row.auth_time, parent_refresh_id=row.id)
+    token = mint(
+        session,
+        client_id=client.id,
+        identity_id=row.identity_id,
+        wanted=wanted,
+        offline=False,
+        auth_time=row.auth_time,
+        parent_refresh_id=row.id,
+    )
     token["refresh_token"] = raw
     return token_response([token])
 
@@ -122,13 +151,15 @@ def client_credentials(session: Session, client: Client, form: MultiDict) -> dic
         identity = session.get(Identity, client.id)
         if identity is not None:
             all_scopes = {scope for item in requested for scope in item.scopes}
-            oidc = id_token(session, client_id=client.id, identity=identity, scopes=all_scopes,
-                            auth_time=None, nonce=None)
+            oidc = id_token(
+                session, client_id=client.id, identity=identity, scopes=all_scopes, auth_time=None, nonce=None
+            )
     return token_response(tokens, id_token=oidc)
 
 
-def _dependent_requests(session: Session, client: Client, parent_scopes: list[str],
-                        parent_dependents: list[str], scope_param: str | None) -> list[TokenRequest]:
+def _dependent_requests(
+    session: Session, client: Client, parent_scopes: list[str], parent_dependents: list[str], scope_param: str | None
+) -> list[TokenRequest]:
     api_scopes = session.scalars(
         select(ClientScope).where(ClientScope.client_id == client.id, ClientScope.scope_string.in_(parent_scopes))
     ).all()
@@ -164,12 +195,19 @@ def dependent_token(session: Session, client: Client, form: MultiDict) -> list[d
         raise invalid_grant("The token is not active (unknown, expired or revoked).")
     if parent.resource_server != client.id:
         raise invalid_grant("The token was not issued for this client's API; only its resource server may use it.")
-    requested = _dependent_requests(session, client, parent.scope_list(), parent.dependent_scope_list(),
-                                    form.get("scope"))
+    requested = _dependent_requests(
+        session, client, parent.scope_list(), parent.dependent_scope_list(), form.get("scope")
+    )
     offline = form.get("access_type") == "offline"
     return [
-        mint(session, client_id=client.id, identity_id=parent.identity_id, wanted=item,
-             offline=offline, auth_time=parent.auth_time)
+        mint(
+            session,
+            client_id=client.id,
+            identity_id=parent.identity_id,
+            wanted=item,
+            offline=offline,
+            auth_time=parent.auth_time,
+        )
         for item in requested
     ]
 

@@ -1,4 +1,5 @@
 """Identity documents and OIDC claims built from identity rows."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,9 +30,7 @@ def identity_document(identity: Identity) -> dict[str, Any]:
 def account_identities(session: Session, identity: Identity) -> list[Identity]:
     """The identity and every identity linked with it, primary first."""
     account = identity.account_id or identity.id
-    rows = session.scalars(
-        select(Identity).where((Identity.account_id == account) | (Identity.id == account))
-    ).all()
+    rows = session.scalars(select(Identity).where((Identity.account_id == account) | (Identity.id == account))).all()
     return sorted(rows, key=lambda row: (row.id != account, row.username))
 
 
@@ -44,12 +43,14 @@ def identity_claims(identity: Identity, scopes: set[str], auth_time: int | None)
     """OIDC claims about one identity, limited to what the granted scopes reveal."""
     claims: dict[str, Any] = {"sub": identity.id, "identity_provider": identity.identity_provider}
     if PROFILE in scopes:
-        claims.update({
-            "name": identity.name,
-            "preferred_username": identity.username,
-            "organization": identity.organization,
-            "identity_provider_display_name": _provider_name(identity),
-        })
+        claims.update(
+            {
+                "name": identity.name,
+                "preferred_username": identity.username,
+                "organization": identity.organization,
+                "identity_provider_display_name": _provider_name(identity),
+            }
+        )
     if EMAIL in scopes:
         claims["email"] = identity.email
     if auth_time is not None:

@@ -1,4 +1,5 @@
 """Minting access and refresh tokens and shaping the token endpoint's answers."""
+
 from __future__ import annotations
 
 import secrets
@@ -55,14 +56,28 @@ def requests_from_nodes(groups: dict[str, list[ScopeNode]]) -> list[TokenRequest
     return result
 
 
-def mint(session: Session, *, client_id: str, identity_id: str, wanted: TokenRequest, offline: bool,
-         auth_time: int | None, parent_refresh_id: int | None = None) -> dict[str, Any]:
+def mint(
+    session: Session,
+    *,
+    client_id: str,
+    identity_id: str,
+    wanted: TokenRequest,
+    offline: bool,
+    auth_time: int | None,
+    parent_refresh_id: int | None = None,
+) -> dict[str, Any]:
     """Store a new access token (and a refresh token when `offline`) and return its token dict."""
     now = int(time.time())
     lifetime = access_token_lifetime()
-    common = dict(client_id=client_id, identity_id=identity_id, resource_server=wanted.resource_server,
-                  scopes=" ".join(wanted.scopes), dependent_scopes=" ".join(wanted.dependent_scopes),
-                  issued_at=now, auth_time=auth_time)
+    common = dict(
+        client_id=client_id,
+        identity_id=identity_id,
+        resource_server=wanted.resource_server,
+        scopes=" ".join(wanted.scopes),
+        dependent_scopes=" ".join(wanted.dependent_scopes),
+        issued_at=now,
+        auth_time=auth_time,
+    )
     refresh_string = None
     if offline:
         refresh_string = new_token_string()
@@ -71,8 +86,15 @@ def mint(session: Session, *, client_id: str, identity_id: str, wanted: TokenReq
         session.flush()
         parent_refresh_id = refresh_row.id
     access_string = new_token_string()
-    session.add(Token(token_hash=hash_token(access_string), kind="access", expires_at=now + lifetime,
-                      parent_refresh_id=parent_refresh_id, **common))
+    session.add(
+        Token(
+            token_hash=hash_token(access_string),
+            kind="access",
+            expires_at=now + lifetime,
+            parent_refresh_id=parent_refresh_id,
+            **common,
+        )
+    )
     token = {
         "access_token": access_string,
         "scope": " ".join(wanted.scopes),
@@ -85,8 +107,9 @@ def mint(session: Session, *, client_id: str, identity_id: str, wanted: TokenReq
     return token
 
 
-def id_token(session: Session, *, client_id: str, identity: Identity, scopes: set[str],
-             auth_time: int | None, nonce: str | None) -> str:
+def id_token(
+    session: Session, *, client_id: str, identity: Identity, scopes: set[str], auth_time: int | None, nonce: str | None
+) -> str:
     """A signed OIDC ID token for `identity`, addressed to `client_id`."""
     now = int(time.time())
     claims: dict[str, Any] = {

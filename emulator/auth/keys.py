@@ -3,6 +3,7 @@
 The key survives `--reset` so ID tokens a client already holds stay verifiable across reseeds.
 PyJWT is not a dependency of the emulator: JWS compact serialisation is small enough to do here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,9 +56,7 @@ def _load_key(path: str, _mtime: int) -> rsa.RSAPrivateKey:
 
 def key_id(key: rsa.RSAPrivateKey) -> str:
     """A stable `kid`: a digest of the public key."""
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return b64url(hashlib.sha256(der).digest())[:16]
 
 

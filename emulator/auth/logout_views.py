@@ -1,4 +1,5 @@
 """GET /v2/web/logout: end the emulator login and offer a way back to the application."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -36,7 +37,8 @@ def logout():
     return_uri = safe_return_uri(client, redirect_uri)
     log_out()
     return html_page(
-        "auth/logout.html", return_uri=return_uri,
+        "auth/logout.html",
+        return_uri=return_uri,
         return_name=request.args.get("redirect_name") or (client.name if client else None),
         rejected=bool(redirect_uri) and return_uri is None,
     )

@@ -1,4 +1,5 @@
 """Auth-side tables: identities, groups, OAuth clients and their scopes, codes, consents, tokens."""
+
 from __future__ import annotations
 
 import time

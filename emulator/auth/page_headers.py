@@ -1,6 +1,7 @@
 """The emulator's own HTML pages (login, consent, errors, logout), sent with the security headers a
 real Globus Auth page carries: no framing, no sniffing, no referrer, and a CSP allowing only the
 page's own inline style and forms that post back here."""
+
 from __future__ import annotations
 
 import base64
@@ -51,13 +52,15 @@ def html_page(template: str, *, status: int = 200, redirect_uri: str | None = No
     form_action = ["'self'"]
     if redirect_uri and (client_origin := _origin_source(redirect_uri)):
         form_action.append(client_origin)
-    response.headers["Content-Security-Policy"] = "; ".join([
-        "default-src 'none'",
-        f"style-src {_style_source()}",
-        f"form-action {' '.join(form_action)}",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    ])
+    response.headers["Content-Security-Policy"] = "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src {_style_source()}",
+            f"form-action {' '.join(form_action)}",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"

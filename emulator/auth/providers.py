@@ -1,4 +1,5 @@
 """The identity providers the emulator knows: one per seeded domain, plus the one for client identities."""
+
 from __future__ import annotations
 
 import uuid

@@ -3,6 +3,7 @@
 The table mirrors docs/emulator.md. A client's own API scopes (e.g. the portal's `gateway_api`)
 come from the `client_scopes` table, with the dependent scopes they may carry.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,7 +77,9 @@ def describe(session: Session, name: str) -> ScopeInfo | None:
         return ScopeInfo(name, collection_id, f"Use your data on the mapped collection {collection_id}")
     client_scope = session.get(ClientScope, name)
     if client_scope is not None:
-        return ScopeInfo(name, client_scope.client_id, client_scope.name or f"Use the API of client {client_scope.client_id}")
+        return ScopeInfo(
+            name, client_scope.client_id, client_scope.name or f"Use the API of client {client_scope.client_id}"
+        )
     return None
 
 

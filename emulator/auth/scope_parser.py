@@ -3,6 +3,7 @@
 `a b[*c d[e]]` is two top-level scopes; `b` has dependencies `c` (optional, the `*`) and `d`,
 and `d` depends on `e`. Whitespace separates scopes; brackets attach to the scope just before them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,9 +19,9 @@ class ScopeNode:
 
     name: str
     optional: bool = False
-    children: list["ScopeNode"] = field(default_factory=list)
+    children: list[ScopeNode] = field(default_factory=list)
 
-    def descendants(self) -> list["ScopeNode"]:
+    def descendants(self) -> list[ScopeNode]:
         """Every dependent scope below this one, depth first."""
         found: list[ScopeNode] = []
         for child in self.children:

@@ -3,6 +3,7 @@
 Ids are uuid5 of stable names so they survive resets; secrets and passwords are fresh each seed
 (passwords follow the documented `<first name>-demo-password` rule so people can log in by hand).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -30,8 +31,11 @@ SEEDED_USERS = (
     ("dave@example.edu", "Dave Newcomer", "researcher", "Example University"),
 )
 LINKED_IDENTITIES = {"alice@example.edu": ("alice@orcid.example.org", "Alice Researcher", "ORCID (local)")}
-LAB_GROUP = ("cryo-em-lab", "Cryo-EM Lab", {"alice@example.edu": "member", "bob@example.edu": "member",
-                                             "carol@example.edu": "admin"})
+LAB_GROUP = (
+    "cryo-em-lab",
+    "Cryo-EM Lab",
+    {"alice@example.edu": "member", "bob@example.edu": "member", "carol@example.edu": "admin"},
+)
 
 
 def stable_id(kind: str, name: str) -> str:
@@ -69,8 +73,15 @@ def _identity(username: str, name: str, organization: str, password: str | None,
 def _client(session: Session, slug: str, name: str, purpose: str, redirect_uris: list[str]) -> dict[str, Any]:
     client_id = stable_id("client", slug)
     secret = secrets.token_urlsafe(32)
-    session.add(Client(id=client_id, name=name, secret_hash=hash_client_secret(secret),
-                       redirect_uris="\n".join(redirect_uris), purpose=purpose))
+    session.add(
+        Client(
+            id=client_id,
+            name=name,
+            secret_hash=hash_client_secret(secret),
+            redirect_uris="\n".join(redirect_uris),
+            purpose=purpose,
+        )
+    )
     # Every client is also an identity, the subject of its client_credentials tokens.
     client_identity = _identity(f"{client_id}@clients.auth.globus.org", name, "", None, "client")
     client_identity.id = client_id
@@ -100,11 +111,18 @@ def seed_auth(session: Session, manifest: dict[str, Any], settings: EmulatorSett
             linked.account_id = identity.id
             session.add(linked)
             linked_ids.append(linked.id)
-        users.append({
-            "username": username, "password": password, "identity_id": identity.id, "name": name,
-            "email": identity.email, "role": role,
-            "groups": [group_id] if username in group_roles else [], "linked_identities": linked_ids,
-        })
+        users.append(
+            {
+                "username": username,
+                "password": password,
+                "identity_id": identity.id,
+                "name": name,
+                "email": identity.email,
+                "role": role,
+                "groups": [group_id] if username in group_roles else [],
+                "linked_identities": linked_ids,
+            }
+        )
 
     # No ORM relationships order these inserts for us: rows referenced by foreign keys go first.
     session.flush()
@@ -116,11 +134,14 @@ def seed_auth(session: Session, manifest: dict[str, Any], settings: EmulatorSett
     portal["redirect_uris"] = redirect_uris
     portal["api_scope"] = gateway_api_scope(portal["client_id"])
     session.flush()
-    session.add(ClientScope(
-        scope_string=portal["api_scope"], client_id=portal["client_id"],
-        name="Use the Science Gateway on your behalf, including Globus Transfer and Search",
-        dependent_scopes=f"{TRANSFER_ALL} {SEARCH_ALL}",
-    ))
+    session.add(
+        ClientScope(
+            scope_string=portal["api_scope"],
+            client_id=portal["client_id"],
+            name="Use the Science Gateway on your behalf, including Globus Transfer and Search",
+            dependent_scopes=f"{TRANSFER_ALL} {SEARCH_ALL}",
+        )
+    )
     automation = _client(session, "automation", "Gateway automation (local)", "automation", [])
 
     manifest["users"] = users

@@ -1,4 +1,5 @@
 """POST /v2/oauth2/token, /token/revoke and /token/introspect."""
+
 from __future__ import annotations
 
 import uuid
@@ -60,7 +61,10 @@ def _session_info(row: Token, identity: Identity | None) -> dict:
     authentications = {}
     if identity is not None and row.identity_id != row.client_id:
         authentications[identity.id] = {
-            "acr": None, "amr": None, "auth_time": auth_time, "idp": identity.identity_provider,
+            "acr": None,
+            "amr": None,
+            "auth_time": auth_time,
+            "idp": identity.identity_provider,
             "custom_claims": {},
         }
     session_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:session:{row.identity_id}:{auth_time}"))

@@ -4,6 +4,7 @@ A service calls `require_token(resource_server)` at the top of a view and gets a
 who the caller is, which client, which scopes, and which dependent scopes (e.g. a mapped
 collection's `data_access`) the user consented to under it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -70,17 +71,13 @@ def linked_identity_ids(session: Session, identity_id: str) -> set[str]:
     if identity is None:
         return {identity_id}
     account = identity.account_id or identity.id
-    rows = session.scalars(
-        select(Identity.id).where((Identity.account_id == account) | (Identity.id == account))
-    ).all()
+    rows = session.scalars(select(Identity.id).where((Identity.account_id == account) | (Identity.id == account))).all()
     return set(rows) | {identity_id}
 
 
 def group_ids_for(session: Session, identity_ids: set[str]) -> set[str]:
     """Every group any of these identities belongs to."""
-    rows = session.scalars(
-        select(GroupMembership.group_id).where(GroupMembership.identity_id.in_(identity_ids))
-    ).all()
+    rows = session.scalars(select(GroupMembership.group_id).where(GroupMembership.identity_id.in_(identity_ids))).all()
     return set(rows)
 
 

@@ -4,6 +4,7 @@ A Range header the server does not understand, or one asking for several ranges,
 (the whole file is sent with 200), as the RFC allows; a well-formed range that lies entirely
 past the end of the file is unsatisfiable (416).
 """
+
 from __future__ import annotations
 
 import re
@@ -53,4 +54,3 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if first >= size:
         raise RangeNotSatisfiable()
     return first, size - 1 if last is None else min(last, size - 1)
-

@@ -4,6 +4,7 @@ The caller sends a bearer token whose resource server is the collection id (scop
 `https://auth.globus.org/scopes/<collection id>/https`); a public collection also serves
 anonymous reads. Access rules are the collection's own, applied by `emulator.transfer.access`.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -12,8 +13,8 @@ import mimetypes
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 from flask import Response, request
@@ -40,8 +41,9 @@ def _caller(collection: Collection) -> TokenContext | None:
 
 
 def _authentication_required() -> GlobusError:
-    return GlobusError(401, "AuthenticationFailed",
-                       "This request needs a bearer token for the collection's https scope.")
+    return GlobusError(
+        401, "AuthenticationFailed", "This request needs a bearer token for the collection's https scope."
+    )
 
 
 def _checked_path(collection: Collection, ctx: TokenContext | None, path: str, mode: str) -> Path:
@@ -50,8 +52,7 @@ def _checked_path(collection: Collection, ctx: TokenContext | None, path: str, m
     if ctx is None and mode != READ:
         raise _authentication_required()
     try:
-        return require_access(db_session(), ctx, collection, "/" + path, mode, via="https",
-                              follow_final=mode == READ)
+        return require_access(db_session(), ctx, collection, "/" + path, mode, via="https", follow_final=mode == READ)
     except GlobusError as err:
         if ctx is None and err.status == 403:
             raise _authentication_required() from err
@@ -170,7 +171,9 @@ def _upload(collection: Collection, ctx: TokenContext | None, path: str) -> Resp
     except QuotaExceeded as err:
         raise GlobusError(507, "QuotaExceeded", str(err)) from err
     received = _receive(target, guard, old_size, declared)
-    return Response(status=201 if not existed else 200, headers={"Content-Length": "0", "X-Bytes-Written": str(received)})
+    return Response(
+        status=201 if not existed else 200, headers={"Content-Length": "0", "X-Bytes-Written": str(received)}
+    )
 
 
 def _receive(target: Path, guard: QuotaGuard, old_size: int, declared: int | None) -> int:
@@ -197,10 +200,13 @@ def _receive(target: Path, guard: QuotaGuard, old_size: int, declared: int | Non
                 try:
                     handle.write(data)
                 except OSError as err:
-                    raise GlobusError(507, "InsufficientStorage", f"The file could not be stored: {err.strerror}") from None
+                    raise GlobusError(
+                        507, "InsufficientStorage", f"The file could not be stored: {err.strerror}"
+                    ) from None
         if declared is not None and received != declared:
-            raise GlobusError(400, "ClientError.BadRequest",
-                              f"The body ended after {received} of {declared} declared bytes.")
+            raise GlobusError(
+                400, "ClientError.BadRequest", f"The body ended after {received} of {declared} declared bytes."
+            )
         os.replace(temp, target)
     finally:
         if os.path.lexists(temp):

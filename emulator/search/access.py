@@ -1,4 +1,5 @@
 """Who may do what on an index: optional bearer tokens for reading, roles for writing."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -25,7 +26,8 @@ def optional_caller() -> TokenContext | None:
         raise search_error(401, "AuthenticationFailed", "Token is not active (unknown, expired or revoked).")
     if row.resource_server != RESOURCE_SERVER:
         raise search_error(
-            401, "AuthenticationFailed",
+            401,
+            "AuthenticationFailed",
             f"Token is for resource server {row.resource_server!r}, not {RESOURCE_SERVER!r}.",
         )
     return context_for(session, row)

@@ -1,8 +1,9 @@
 """JSON documents Search answers with: indices, tasks, results, roles, and GError errors."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from emulator.errors import GlobusError
@@ -32,11 +33,12 @@ def timestamp(epoch: int | None) -> str | None:
     """Search's date format: `YYYY-MM-DD HH:MM:SS` in UTC."""
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def index_document(index: SearchIndex, num_subjects: int, num_entries: int,
-                   permissions: list[str] | None = None) -> dict[str, Any]:
+def index_document(
+    index: SearchIndex, num_subjects: int, num_entries: int, permissions: list[str] | None = None
+) -> dict[str, Any]:
     """A GSearchIndex document (index show / list / create)."""
     doc: dict[str, Any] = {
         "@datatype": "GSearchIndex",

@@ -3,6 +3,7 @@
 Entries are matched individually (visibility, query text, filters); results are grouped by
 subject like Globus' GMetaResults, and only the returned page's entries are loaded and decoded.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,11 +26,14 @@ def visible_to(principals: frozenset[str] | None) -> ColumnElement[bool]:
     """Entries whose visible_to names one of the principals (None: no restriction)."""
     if principals is None:
         return SearchEntry.id.is_not(None)
-    return exists().where(SearchEntryPrincipal.entry_pk == SearchEntry.id, SearchEntryPrincipal.principal.in_(principals))
+    return exists().where(
+        SearchEntryPrincipal.entry_pk == SearchEntry.id, SearchEntryPrincipal.principal.in_(principals)
+    )
 
 
-def match_conditions(index_id: str, request: SearchRequest, principals: frozenset[str] | None,
-                     tree: QueryTree | None = None) -> list[ColumnElement[bool]]:
+def match_conditions(
+    index_id: str, request: SearchRequest, principals: frozenset[str] | None, tree: QueryTree | None = None
+) -> list[ColumnElement[bool]]:
     """Conditions for entries the query matches, before post-facet filters."""
     if tree is None:
         tree = parse_query(request.q or "*", request.advanced)
@@ -43,12 +47,19 @@ def match_conditions(index_id: str, request: SearchRequest, principals: frozense
 
 def _sort_table(session: Session, index_id: str, field_name: str, order: str, position: int):  # noqa: ANN202
     """(pk, value) per entry for one sort key: numbers (and dates) when the field has any, else text."""
-    numeric = session.scalar(
-        select(SearchFieldValue.entry_pk).join(SearchEntry, SearchEntry.id == SearchFieldValue.entry_pk).where(
-            SearchEntry.index_id == index_id, field_matches(SearchFieldValue.field, field_name),
-            SearchFieldValue.value_number.is_not(None),
-        ).limit(1)
-    ) is not None
+    numeric = (
+        session.scalar(
+            select(SearchFieldValue.entry_pk)
+            .join(SearchEntry, SearchEntry.id == SearchFieldValue.entry_pk)
+            .where(
+                SearchEntry.index_id == index_id,
+                field_matches(SearchFieldValue.field, field_name),
+                SearchFieldValue.value_number.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
     column = SearchFieldValue.value_number if numeric else SearchFieldValue.value_lower
     pick = func.min if order == "asc" else func.max
     return (
@@ -59,7 +70,9 @@ def _sort_table(session: Session, index_id: str, field_name: str, order: str, po
     )
 
 
-def page_query(session: Session, index_id: str, request: SearchRequest, results: list, tree: QueryTree | None) -> Select:
+def page_query(
+    session: Session, index_id: str, request: SearchRequest, results: list, tree: QueryTree | None
+) -> Select:
     """Subjects of the requested page: by relevance, or by the sort keys; subject breaks ties."""
     # Each page row carries its subject's matching entry ids, so entries load by primary key.
     query = select(SearchEntry.subject, func.group_concat(SearchEntry.id)).where(*results)
@@ -77,8 +90,10 @@ def page_query(session: Session, index_id: str, request: SearchRequest, results:
             query = query.outerjoin(scores, scores.c.pk == SearchEntry.id)
             ordering.append(func.max(func.coalesce(scores.c.score, 0)).desc())
     return (
-        query.group_by(SearchEntry.subject).order_by(*ordering, SearchEntry.subject)
-        .offset(request.offset).limit(request.limit)
+        query.group_by(SearchEntry.subject)
+        .order_by(*ordering, SearchEntry.subject)
+        .offset(request.offset)
+        .limit(request.limit)
     )
 
 
@@ -92,8 +107,9 @@ def _entries_by_subject(session: Session, rows: list[tuple[str, str]]) -> dict[s
     return grouped
 
 
-def run_search(session: Session, index: SearchIndex, request: SearchRequest,
-               principals: frozenset[str] | None) -> dict[str, Any]:
+def run_search(
+    session: Session, index: SearchIndex, request: SearchRequest, principals: frozenset[str] | None
+) -> dict[str, Any]:
     """A GSearchResult for the request, as seen by a caller with these principals."""
     tree = parse_query(request.q or "*", request.advanced)
     matched = match_conditions(index.id, request, principals, tree)
@@ -128,8 +144,9 @@ def _decode_marker(marker: str | None) -> str | None:
         raise bad_request("marker: not a marker this index issued", code="BadRequest.ValidationError") from None
 
 
-def run_scroll(session: Session, index: SearchIndex, request: SearchRequest,
-               principals: frozenset[str] | None) -> dict[str, Any]:
+def run_scroll(
+    session: Session, index: SearchIndex, request: SearchRequest, principals: frozenset[str] | None
+) -> dict[str, Any]:
     """A GScrollResult: subjects in a stable order, resumed after the marker's subject."""
     conditions = match_conditions(index.id, request, principals)
     after = _decode_marker(request.marker)

@@ -1,4 +1,5 @@
 """Search v1 writes and reads by key: ingest, subjects, entries, delete by query, tasks."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -38,8 +39,9 @@ def ingest_post(index_id: str):
     session, index = _writable_index(index_id)
     entries = parse_ingest(json_body())
     task = ingest(session, index.id, entries)
-    return jsonify({"acknowledged": True, "task_id": task.task_id, "success": True,
-                    "num_documents_ingested": len(entries)})
+    return jsonify(
+        {"acknowledged": True, "task_id": task.task_id, "success": True, "num_documents_ingested": len(entries)}
+    )
 
 
 @bp.get("/v1/index/<index_id>/subject")
@@ -48,9 +50,15 @@ def subject_get(index_id: str):
     session = db_session()
     index = load_index(session, index_id)
     subject = _subject_param()
-    entries = list(session.scalars(select(SearchEntry).where(
-        SearchEntry.index_id == index.id, SearchEntry.subject == subject, visible_to(principals_of(optional_caller()))
-    )))
+    entries = list(
+        session.scalars(
+            select(SearchEntry).where(
+                SearchEntry.index_id == index.id,
+                SearchEntry.subject == subject,
+                visible_to(principals_of(optional_caller())),
+            )
+        )
+    )
     if not entries:
         raise search_error(404, "NotFound.Generic", f"No subject {subject!r} visible to you in index {index.id}.")
     return jsonify(gmeta_result(subject, entries))
@@ -71,7 +79,9 @@ def batch_delete_post(index_id: str):
     body = json_body()
     subjects = body.get("subjects") if isinstance(body, dict) else None
     if not isinstance(subjects, list) or not subjects or not all(isinstance(s, str) and s for s in subjects):
-        raise bad_request("subjects: a non-empty list of subject strings is required", code="BadRequest.ValidationError")
+        raise bad_request(
+            "subjects: a non-empty list of subject strings is required", code="BadRequest.ValidationError"
+        )
     if len(subjects) > MAX_BATCH_SUBJECTS:
         raise bad_request(f"subjects: at most {MAX_BATCH_SUBJECTS} per call", code="BadRequest.ValidationError")
     task = delete_subjects(session, index.id, subjects, "DELETE_BY_SUBJECT")
@@ -85,12 +95,18 @@ def entry_get(index_id: str):
     index = load_index(session, index_id)
     subject = _subject_param()
     entry_id = request.args.get("entry_id") or ""
-    entry = session.scalar(select(SearchEntry).where(
-        SearchEntry.index_id == index.id, SearchEntry.subject == subject, SearchEntry.entry_id == entry_id,
-        visible_to(principals_of(optional_caller())),
-    ))
+    entry = session.scalar(
+        select(SearchEntry).where(
+            SearchEntry.index_id == index.id,
+            SearchEntry.subject == subject,
+            SearchEntry.entry_id == entry_id,
+            visible_to(principals_of(optional_caller())),
+        )
+    )
     if entry is None:
-        raise search_error(404, "NotFound.Generic", f"No entry {entry_id or None!r} of subject {subject!r} visible to you.")
+        raise search_error(
+            404, "NotFound.Generic", f"No entry {entry_id or None!r} of subject {subject!r} visible to you."
+        )
     return jsonify(gmeta_result(subject, [entry]))
 
 
@@ -133,7 +149,9 @@ def task_list_get(index_id: str):
     """The index's most recent tasks (writers only)."""
     session, index = _writable_index(index_id)
     tasks = session.scalars(
-        select(SearchTask).where(SearchTask.index_id == index.id)
-        .order_by(SearchTask.creation_date.desc(), SearchTask.task_id).limit(1000)
+        select(SearchTask)
+        .where(SearchTask.index_id == index.id)
+        .order_by(SearchTask.creation_date.desc(), SearchTask.task_id)
+        .limit(1000)
     )
     return jsonify({"tasks": [task_document(t) for t in tasks]})

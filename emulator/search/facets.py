@@ -4,11 +4,12 @@ terms: the most frequent values (size, default 10); date_histogram: calendar buc
 (date_interval year..second, optional histogram_range); numeric_histogram: `size` equal buckets
 over histogram_range {low, high}; sum / avg: one value. Counts are of entries, like Globus.
 """
+
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -23,8 +24,13 @@ FACET_TYPES = ("terms", "date_histogram", "numeric_histogram", "sum", "avg")
 DATE_INTERVALS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second")
 MAX_FACETS = 20
 MAX_BUCKETS = 1000
-_FIXED = {"day": timedelta(days=1), "hour": timedelta(hours=1), "minute": timedelta(minutes=1),
-          "second": timedelta(seconds=1), "week": timedelta(weeks=1)}
+_FIXED = {
+    "day": timedelta(days=1),
+    "hour": timedelta(hours=1),
+    "minute": timedelta(minutes=1),
+    "second": timedelta(seconds=1),
+    "week": timedelta(weeks=1),
+}
 
 
 def _invalid(path: str, message: str) -> Exception:
@@ -56,8 +62,12 @@ def _terms(session: Session, matched: Select, field_name: str, doc: dict[str, An
     size = _size(doc, path, 10)
     count = func.count(func.distinct(SearchFieldValue.entry_pk))
     rows = session.execute(
-        select(func.min(SearchFieldValue.value_text), count, func.max(SearchFieldValue.value_number),
-               func.max(SearchFieldValue.is_date))
+        select(
+            func.min(SearchFieldValue.value_text),
+            count,
+            func.max(SearchFieldValue.value_number),
+            func.max(SearchFieldValue.is_date),
+        )
         .where(field_matches(SearchFieldValue.field, field_name), SearchFieldValue.entry_pk.in_(matched))
         .group_by(SearchFieldValue.value_lower)
         .order_by(count.desc(), SearchFieldValue.value_lower)
@@ -71,7 +81,7 @@ def _histogram_range(doc: dict[str, Any], path: str, dates: bool, required: bool
     if window is None and not required:
         return None
     if not isinstance(window, dict) or "low" not in window or "high" not in window:
-        raise _invalid(f"{path}.histogram_range", "an object with \"low\" and \"high\" is required")
+        raise _invalid(f"{path}.histogram_range", 'an object with "low" and "high" is required')
     bounds = []
     for key in ("low", "high"):
         raw = window[key]
@@ -89,8 +99,9 @@ def _histogram_range(doc: dict[str, Any], path: str, dates: bool, required: bool
     return bounds[0], bounds[1]
 
 
-def _values_in(session: Session, matched: Select, field_name: str, window: tuple[float, float] | None,
-               dates: bool) -> list[tuple[int, float]]:
+def _values_in(
+    session: Session, matched: Select, field_name: str, window: tuple[float, float] | None, dates: bool
+) -> list[tuple[int, float]]:
     query = select(SearchFieldValue.entry_pk, SearchFieldValue.value_number).where(
         field_matches(SearchFieldValue.field, field_name),
         SearchFieldValue.entry_pk.in_(matched),
@@ -105,7 +116,9 @@ def _values_in(session: Session, matched: Select, field_name: str, window: tuple
 def _floor_date(moment: datetime, interval: str) -> tuple[datetime, datetime]:
     """The calendar bucket [start, end) holding `moment`."""
     if interval in ("year", "quarter", "month"):
-        month = 1 if interval == "year" else (((moment.month - 1) // 3) * 3 + 1 if interval == "quarter" else moment.month)
+        month = (
+            1 if interval == "year" else (((moment.month - 1) // 3) * 3 + 1 if interval == "quarter" else moment.month)
+        )
         start = moment.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
         step = {"year": 12, "quarter": 3, "month": 1}[interval]
         months = start.month - 1 + step
@@ -126,8 +139,9 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _date_histogram(session: Session, matched: Select, field_name: str, doc: dict[str, Any],
-                    path: str) -> dict[str, Any]:
+def _date_histogram(
+    session: Session, matched: Select, field_name: str, doc: dict[str, Any], path: str
+) -> dict[str, Any]:
     interval = doc.get("date_interval")
     if interval not in DATE_INTERVALS:
         raise _invalid(f"{path}.date_interval", f"must be one of {', '.join(DATE_INTERVALS)}")
@@ -135,15 +149,16 @@ def _date_histogram(session: Session, matched: Select, field_name: str, doc: dic
     members: dict[datetime, set[int]] = defaultdict(set)
     ends: dict[datetime, datetime] = {}
     for pk, epoch in _values_in(session, matched, field_name, window, dates=True):
-        start, end = _floor_date(datetime.fromtimestamp(epoch, tz=timezone.utc), interval)
+        start, end = _floor_date(datetime.fromtimestamp(epoch, tz=UTC), interval)
         members[start].add(pk)
         ends[start] = end
     starts = sorted(members)[:MAX_BUCKETS]
     return {"buckets": [_bucket({"from": _iso(s), "to": _iso(ends[s])}, len(members[s])) for s in starts]}
 
 
-def _numeric_histogram(session: Session, matched: Select, field_name: str, doc: dict[str, Any],
-                       path: str) -> dict[str, Any]:
+def _numeric_histogram(
+    session: Session, matched: Select, field_name: str, doc: dict[str, Any], path: str
+) -> dict[str, Any]:
     size = _size(doc, path, None)
     low, high = _histogram_range(doc, path, dates=False, required=True)  # type: ignore[misc]
     width = (high - low) / size

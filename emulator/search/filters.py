@@ -4,6 +4,7 @@ Supported types: match_any, match_all (exact, case-insensitive values), range (n
 strings; `from` inclusive, `to` exclusive, `"*"` for an open end), exists, and the combinators
 not / and / or. Anything else is a 400 naming the offending filter.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,7 +73,7 @@ def _bound(value: Any, path: str) -> tuple[str, float | str] | None:
     if value == "*" or value is None:
         return None
     if isinstance(value, bool) or isinstance(value, (dict, list)):
-        raise _invalid(path, "range bounds must be numbers, dates, strings or \"*\"")
+        raise _invalid(path, 'range bounds must be numbers, dates, strings or "*"')
     if isinstance(value, (int, float)):
         return "number", float(value)
     text = str(value).strip()
@@ -91,7 +92,7 @@ def _range_condition(field_name: str, values: list[Any], path: str) -> ColumnEle
     for i, window in enumerate(values):
         where = f"{path}.values[{i}]"
         if not isinstance(window, dict) or not ({"from", "to"} & window.keys()):
-            raise _invalid(where, "each range needs \"from\" and/or \"to\" (use \"*\" for an open end)")
+            raise _invalid(where, 'each range needs "from" and/or "to" (use "*" for an open end)')
         low = _bound(window.get("from", "*"), f"{where}.from")
         high = _bound(window.get("to", "*"), f"{where}.to")
         conditions = [field_matches(SearchFieldValue.field, field_name)]

@@ -1,4 +1,5 @@
 """Search v1 index management: show, list, create, update, delete, reopen, and roles."""
+
 from __future__ import annotations
 
 import uuid
@@ -42,7 +43,11 @@ def _text_field(body: dict, key: str, required: bool) -> str | None:
     value = body.get(key)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > (MAX_NAME if key == "display_name" else 10000):
+    if (
+        not isinstance(value, str)
+        or (required and not value.strip())
+        or len(value) > (MAX_NAME if key == "display_name" else 10000)
+    ):
         raise bad_request(f"{key}: a non-empty string is required", code="BadRequest.ValidationError")
     return value
 
@@ -64,7 +69,9 @@ def index_list_get():
         raise bad_request("filter_roles: use owner, admin and/or writer", code="BadRequest.ValidationError")
     documents = []
     if caller is not None:
-        for index in session.scalars(select(SearchIndex).where(SearchIndex.status != "deleted").order_by(SearchIndex.display_name)):
+        for index in session.scalars(
+            select(SearchIndex).where(SearchIndex.status != "deleted").order_by(SearchIndex.display_name)
+        ):
             roles = sorted(roles_of(session, index.id, caller), key=lambda r: -ROLE_RANK[r])
             if roles and (not wanted or wanted & set(roles)):
                 documents.append(_document(session, index, roles))
@@ -80,12 +87,22 @@ def index_create():
         raise bad_request("The body must be a JSON object with display_name and description.")
     session = db_session()
     with write_lock:
-        index = SearchIndex(id=str(uuid.uuid4()), display_name=_text_field(body, "display_name", True),
-                            description=_text_field(body, "description", True), is_trial=1)
+        index = SearchIndex(
+            id=str(uuid.uuid4()),
+            display_name=_text_field(body, "display_name", True),
+            description=_text_field(body, "description", True),
+            is_trial=1,
+        )
         session.add(index)
         session.flush()
-        session.add(SearchIndexRole(id=str(uuid.uuid4()), index_id=index.id,
-                                    principal=f"urn:globus:auth:identity:{caller.identity_id}", role_name="owner"))
+        session.add(
+            SearchIndexRole(
+                id=str(uuid.uuid4()),
+                index_id=index.id,
+                principal=f"urn:globus:auth:identity:{caller.identity_id}",
+                role_name="owner",
+            )
+        )
         session.commit()
     return jsonify(_document(session, index))
 
@@ -128,8 +145,11 @@ def _move_index_status(index_id: str, *, required: str, new: str):
     index = load_index(session, index_id)
     require_role(session, index.id, caller, "owner")
     if index.status != required:
-        raise search_error(409, "Conflict.IncompatibleIndexStatus",
-                           f"Index status ({index.status}) did not match required status for this operation: {required}")
+        raise search_error(
+            409,
+            "Conflict.IncompatibleIndexStatus",
+            f"Index status ({index.status}) did not match required status for this operation: {required}",
+        )
     with write_lock:
         index.status = new
         session.commit()
@@ -143,8 +163,11 @@ def role_list(index_id: str):
     session = db_session()
     index = load_index(session, index_id)
     require_role(session, index.id, caller, "admin")
-    roles = session.scalars(select(SearchIndexRole).where(SearchIndexRole.index_id == index.id)
-                            .order_by(SearchIndexRole.created_at, SearchIndexRole.id))
+    roles = session.scalars(
+        select(SearchIndexRole)
+        .where(SearchIndexRole.index_id == index.id)
+        .order_by(SearchIndexRole.created_at, SearchIndexRole.id)
+    )
     return jsonify({"role_list": [role_document(r) for r in roles]})
 
 
@@ -164,9 +187,13 @@ def role_create(index_id: str):
         raise bad_request("principal: an identity or group URN is required", code="BadRequest.ValidationError")
     if role_name == "owner":
         require_role(session, index.id, caller, "owner")
-    existing = session.scalar(select(SearchIndexRole).where(
-        SearchIndexRole.index_id == index.id, SearchIndexRole.principal == principal, SearchIndexRole.role_name == role_name
-    ))
+    existing = session.scalar(
+        select(SearchIndexRole).where(
+            SearchIndexRole.index_id == index.id,
+            SearchIndexRole.principal == principal,
+            SearchIndexRole.role_name == role_name,
+        )
+    )
     if existing is not None:
         raise search_error(409, "Conflict.RoleAlreadyExists", f"{principal} already has role {role_name}.")
     with write_lock:
@@ -187,8 +214,9 @@ def role_delete(index_id: str, role_id: str):
     if role is None or role.index_id != index.id:
         raise search_error(404, "NotFound.Generic", f"No role {role_id} on index {index.id}.")
     if role.role_name == "owner":
-        owners = session.scalar(select(func.count()).where(
-            SearchIndexRole.index_id == index.id, SearchIndexRole.role_name == "owner"))
+        owners = session.scalar(
+            select(func.count()).where(SearchIndexRole.index_id == index.id, SearchIndexRole.role_name == "owner")
+        )
         if owners <= 1:
             raise search_error(409, "Conflict.LastOwner", "The last owner of an index cannot be removed.")
     with write_lock:

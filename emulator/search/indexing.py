@@ -1,12 +1,14 @@
 """Writing entries: store a GMetaEntry and the token/field/principal rows queries rely on."""
+
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -42,7 +44,7 @@ def parse_date(value: str) -> float | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -106,7 +108,7 @@ def index_rows(entry_pk: int, content: dict) -> tuple[list[dict[str, Any]], list
 
 def _clear_index_rows(session: Session, entry_pks: list[int]) -> None:
     for start in range(0, len(entry_pks), CHUNK):
-        chunk = entry_pks[start:start + CHUNK]
+        chunk = entry_pks[start : start + CHUNK]
         for model in (SearchToken, SearchFieldValue, SearchEntryPrincipal):
             session.execute(delete(model).where(model.entry_pk.in_(chunk)))
 
@@ -125,8 +127,11 @@ def _existing_ids(session: Session, index_id: str, keys: list[tuple[str, str]]) 
     found: dict[tuple[str, str], int] = {}
     subjects = sorted({subject for subject, _ in keys})
     for start in range(0, len(subjects), CHUNK):
-        rows = session.execute(select(SearchEntry.subject, SearchEntry.entry_id, SearchEntry.id).where(
-            SearchEntry.index_id == index_id, SearchEntry.subject.in_(subjects[start:start + CHUNK])))
+        rows = session.execute(
+            select(SearchEntry.subject, SearchEntry.entry_id, SearchEntry.id).where(
+                SearchEntry.index_id == index_id, SearchEntry.subject.in_(subjects[start : start + CHUNK])
+            )
+        )
         found.update({(subject, entry_id): pk for subject, entry_id, pk in rows})
     return found
 
@@ -144,9 +149,12 @@ def upsert_entries(session: Session, index_id: str, entries: list[NewEntry]) -> 
 
     def entry_values(key: tuple[str, str]) -> dict[str, Any]:
         entry = latest[key]
-        return {"content_json": json.dumps(entry.content, separators=(",", ":")),
-                "visible_to_json": json.dumps(sorted(set(entry.visible_to))),
-                "text_blob": analysed[key][2], "updated_at": moment}
+        return {
+            "content_json": json.dumps(entry.content, separators=(",", ":")),
+            "visible_to_json": json.dumps(sorted(set(entry.visible_to))),
+            "text_blob": analysed[key][2],
+            "updated_at": moment,
+        }
 
     replaced = [key for key in latest if key in existing]
     if replaced:
@@ -159,18 +167,29 @@ def upsert_entries(session: Session, index_id: str, entries: list[NewEntry]) -> 
     if created:
         rows = session.connection().execute(
             insert(SearchEntry.__table__).returning(SearchEntry.__table__.c.id, sort_by_parameter_order=True),
-            [{"index_id": index_id, "subject": subject, "entry_id": entry_id, "created_at": moment,
-              **entry_values((subject, entry_id))} for subject, entry_id in created],
+            [
+                {
+                    "index_id": index_id,
+                    "subject": subject,
+                    "entry_id": entry_id,
+                    "created_at": moment,
+                    **entry_values((subject, entry_id)),
+                }
+                for subject, entry_id in created
+            ],
         )
-        existing.update(zip(created, (row[0] for row in rows)))
+        existing.update(zip(created, (row[0] for row in rows), strict=True))
     tokens, values, principals = [], [], []
     for key, entry in latest.items():
         pk = existing[key]
         tokens += [{**row, "entry_pk": pk} for row in analysed[key][0]]
         values += [{**row, "entry_pk": pk} for row in analysed[key][1]]
         principals += [{"entry_pk": pk, "principal": p} for p in sorted(set(entry.visible_to))]
-    for table, rows in ((SearchToken.__table__, tokens), (SearchFieldValue.__table__, values),
-                        (SearchEntryPrincipal.__table__, principals)):
+    for table, rows in (
+        (SearchToken.__table__, tokens),
+        (SearchFieldValue.__table__, values),
+        (SearchEntryPrincipal.__table__, principals),
+    ):
         if rows:
             session.connection().execute(insert(table), rows)
     return len(latest)
@@ -180,5 +199,5 @@ def delete_entries(session: Session, entry_pks: list[int]) -> int:
     """Remove entries and their query rows; returns how many entries went."""
     _clear_index_rows(session, entry_pks)
     for start in range(0, len(entry_pks), CHUNK):
-        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(entry_pks[start:start + CHUNK])))
+        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(entry_pks[start : start + CHUNK])))
     return len(entry_pks)

@@ -5,6 +5,7 @@ decide what matches: `SearchEntryPrincipal` answers "who may see it", `SearchTok
 text, and `SearchFieldValue` answers filters, facets and sorting, all in SQL. Only the page of
 results being returned is decoded.
 """
+
 from __future__ import annotations
 
 import time

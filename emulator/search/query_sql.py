@@ -1,4 +1,5 @@
 """Turn a parsed query string and boosts into SQL: a WHERE condition on entries, and a score."""
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select, true

@@ -5,6 +5,7 @@ for prefixes, `-word` / `NOT word` for exclusion and `OR` / `|` between alternat
 without an operator must all match. The standard syntax never fails (stray quotes and brackets
 are ignored); the advanced syntax adds parentheses and `AND`, and reports what it cannot parse.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,7 @@ class Node:
     """An inner node: kind is 'and', 'or' or 'not'."""
 
     kind: str
-    children: list["Node | Term"] = field(default_factory=list)
+    children: list[Node | Term] = field(default_factory=list)
 
 
 QueryTree = Node | Term
@@ -162,8 +163,9 @@ class _Parser:
             return None
         # Nesting is bounded so a hostile query gets a 400, not Python's recursion limit (a 500).
         if self.depth >= MAX_NESTING:
-            raise bad_request(f"The query nests parentheses or NOT more than {MAX_NESTING} deep.",
-                              code="BadRequest.InvalidQuery")
+            raise bad_request(
+                f"The query nests parentheses or NOT more than {MAX_NESTING} deep.", code="BadRequest.InvalidQuery"
+            )
         self.depth += 1
         try:
             return self._parse_nested(kind)

@@ -1,4 +1,5 @@
 """Search v1 queries: GET and POST /v1/index/<id>/search, POST /v1/index/<id>/scroll."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,9 @@ def _visible_principals(index_id: str, search: SearchRequest) -> frozenset[str] 
     if not search.bypass_visible_to:
         return principals_of(caller)
     if not has_role(db_session(), index_id, caller, "admin"):
-        raise search_error(403, "Forbidden.Generic",
-                           "bypass_visible_to is allowed only for administrators of the index.")
+        raise search_error(
+            403, "Forbidden.Generic", "bypass_visible_to is allowed only for administrators of the index."
+        )
     return None
 
 

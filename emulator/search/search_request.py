@@ -1,8 +1,10 @@
 """Read a search request (GET parameters or a GSearchRequest body) into one validated object."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from emulator.search.documents import bad_request
 from emulator.search.facets import validate_facets
@@ -12,9 +14,23 @@ DEFAULT_LIMIT = 10
 MAX_SORTS = 10
 MAX_BOOST = 10.0
 BODY_KEYS = {
-    "@datatype", "@version", "q", "advanced", "offset", "limit", "filters", "post_facet_filters", "facets",
-    "boosts", "sort", "bypass_visible_to", "filter_principal_sets", "result_format_version",
-    "query_template", "resource_type", "marker",
+    "@datatype",
+    "@version",
+    "q",
+    "advanced",
+    "offset",
+    "limit",
+    "filters",
+    "post_facet_filters",
+    "facets",
+    "boosts",
+    "sort",
+    "bypass_visible_to",
+    "filter_principal_sets",
+    "result_format_version",
+    "query_template",
+    "resource_type",
+    "marker",
 }
 
 
@@ -88,7 +104,7 @@ def _sort(docs: Any) -> list[tuple[str, str]]:
             raise _invalid(f"sort[{i}].field_name", "a non-empty string is required")
         order = doc.get("order", "asc")
         if order not in ("asc", "desc"):
-            raise _invalid(f"sort[{i}].order", "must be \"asc\" or \"desc\"")
+            raise _invalid(f"sort[{i}].order", 'must be "asc" or "desc"')
         result.append((doc["field_name"], order))
     return result
 
@@ -116,13 +132,15 @@ def from_query_params(args: Mapping[str, str]) -> SearchRequest:
     if q is None:
         raise _invalid("q", "the q parameter is required")
     _check_principal_sets(args.get("filter_principal_sets"))
-    return _check_window(SearchRequest(
-        q=q,
-        advanced=_as_bool(args.get("advanced", "false"), "advanced"),
-        offset=_as_int(args.get("offset", 0), "offset", 0, MAX_RESULTS),
-        limit=_as_int(args.get("limit", DEFAULT_LIMIT), "limit", 0, MAX_RESULTS),
-        bypass_visible_to=_as_bool(args.get("bypass_visible_to", "false"), "bypass_visible_to"),
-    ))
+    return _check_window(
+        SearchRequest(
+            q=q,
+            advanced=_as_bool(args.get("advanced", "false"), "advanced"),
+            offset=_as_int(args.get("offset", 0), "offset", 0, MAX_RESULTS),
+            limit=_as_int(args.get("limit", DEFAULT_LIMIT), "limit", 0, MAX_RESULTS),
+            bypass_visible_to=_as_bool(args.get("bypass_visible_to", "false"), "bypass_visible_to"),
+        )
+    )
 
 
 def from_body(body: Any, scroll: bool = False) -> SearchRequest:

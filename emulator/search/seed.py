@@ -5,6 +5,7 @@ transfer seed created (then, when there are fewer than 200 folders, `globus://<i
 files spread over them); sizes and file counts are measured on disk, the rest of the metadata is
 generated from a fixed random seed so every reset produces the same index.
 """
+
 from __future__ import annotations
 
 import logging
@@ -140,8 +141,11 @@ def make_record(folder: SeedTarget, number: int, rng: random.Random) -> dict[str
     published = created + timedelta(days=rng.randrange(7, 400))
     folder_name = folder.path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     keywords = sorted(set(rng.sample(domain["keywords"], rng.randint(2, 4)) + [topic.split()[0].lower()]))
-    where = (f"{folder.file_count} file{'s' if folder.file_count != 1 else ''} in {folder.path}"
-             if folder.is_folder else f"the file {folder.path}")
+    where = (
+        f"{folder.file_count} file{'s' if folder.file_count != 1 else ''} in {folder.path}"
+        if folder.is_folder
+        else f"the file {folder.path}"
+    )
     return {
         "title": f"{topic}: {data_type} from {folder_name.replace('_', ' ').replace('-', ' ')}",
         "description": (
@@ -199,10 +203,14 @@ def seed_search(session: Session, manifest: dict[str, Any], data_root: str | os.
     roles = [(carol, "admin"), (f"urn:globus:auth:identity:{automation}" if automation else None, "writer")]
     for principal, role_name in roles:
         if principal:
-            session.add(SearchIndexRole(
-                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:search-role:{INDEX_ID}:{principal}:{role_name}")),
-                index_id=INDEX_ID, principal=principal, role_name=role_name,
-            ))
+            session.add(
+                SearchIndexRole(
+                    id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:search-role:{INDEX_ID}:{principal}:{role_name}")),
+                    index_id=INDEX_ID,
+                    principal=principal,
+                    role_name=role_name,
+                )
+            )
 
     targets = choose_targets(*find_targets(manifest.get("collections", []), Path(data_root)))
     if not targets:

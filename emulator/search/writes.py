@@ -3,6 +3,7 @@
 Globus runs writes as asynchronous tasks; here the work is done before the response (under the
 emulator's write lock) and the task is recorded already finished, so `get_task` answers at once.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,7 @@ def _entry(doc: Any, path: str) -> NewEntry:
         raise _invalid(path, "a GMetaEntry must be an object")
     unknown = sorted(set(doc) - ENTRY_KEYS)
     if unknown:
-        raise _invalid(path, f"unknown field(s) {', '.join(unknown)} (the entry id field is \"id\")")
+        raise _invalid(path, f'unknown field(s) {", ".join(unknown)} (the entry id field is "id")')
     visible = doc.get("visible_to")
     if not isinstance(visible, list) or not visible:
         raise _invalid(f"{path}.visible_to", "a non-empty list of principals is required")
@@ -51,7 +52,7 @@ def _entry(doc: Any, path: str) -> NewEntry:
         if not isinstance(principal, str) or not PRINCIPAL_PATTERN.match(principal):
             raise _invalid(
                 f"{path}.visible_to[{i}]",
-                "must be \"public\", \"all_authenticated_users\", urn:globus:auth:identity:<id> or urn:globus:groups:id:<id>",
+                'must be "public", "all_authenticated_users", urn:globus:auth:identity:<id> or urn:globus:groups:id:<id>',
             )
     content = doc.get("content")
     if not isinstance(content, dict):
@@ -69,7 +70,7 @@ def parse_ingest(body: Any) -> list[NewEntry]:
     kind = body.get("ingest_type")
     data = body.get("ingest_data")
     if kind not in ("GMetaEntry", "GMetaList"):
-        raise _invalid("ingest_type", "must be \"GMetaEntry\" or \"GMetaList\"")
+        raise _invalid("ingest_type", 'must be "GMetaEntry" or "GMetaList"')
     if not isinstance(data, dict):
         raise _invalid("ingest_data", "a JSON object is required")
     if kind == "GMetaEntry":
@@ -82,11 +83,19 @@ def parse_ingest(body: Any) -> list[NewEntry]:
     return [_entry(doc, f"ingest_data.gmeta[{i}]") for i, doc in enumerate(gmeta)]
 
 
-def _finished_task(session: Session, index_id: str, task_type: str, message: str, details: dict[str, Any]) -> SearchTask:
+def _finished_task(
+    session: Session, index_id: str, task_type: str, message: str, details: dict[str, Any]
+) -> SearchTask:
     moment = now()
     task = SearchTask(
-        task_id=str(uuid.uuid4()), index_id=index_id, task_type=task_type, state="SUCCESS",
-        state_description="Task succeeded", message=message, creation_date=moment, completion_date=moment,
+        task_id=str(uuid.uuid4()),
+        index_id=index_id,
+        task_type=task_type,
+        state="SUCCESS",
+        state_description="Task succeeded",
+        message=message,
+        creation_date=moment,
+        completion_date=moment,
         additional_details_json=json.dumps(details),
     )
     session.add(task)
@@ -97,8 +106,13 @@ def ingest(session: Session, index_id: str, entries: list[NewEntry]) -> SearchTa
     """Write the entries (replacing same subject + id) and record the finished INGEST task."""
     with write_lock:
         upsert_entries(session, index_id, entries)
-        task = _finished_task(session, index_id, "INGEST", f"Ingested {len(entries)} document(s).",
-                              {"num_documents_ingested": len(entries)})
+        task = _finished_task(
+            session,
+            index_id,
+            "INGEST",
+            f"Ingested {len(entries)} document(s).",
+            {"num_documents_ingested": len(entries)},
+        )
         session.commit()
     return task
 
@@ -106,25 +120,34 @@ def ingest(session: Session, index_id: str, entries: list[NewEntry]) -> SearchTa
 def _delete(session: Session, index_id: str, entry_pks: list[int], task_type: str, what: str) -> SearchTask:
     with write_lock:
         removed = delete_entries(session, entry_pks)
-        task = _finished_task(session, index_id, task_type, f"Deleted {removed} entr{'y' if removed == 1 else 'ies'} ({what}).",
-                              {"num_entries_deleted": removed})
+        task = _finished_task(
+            session,
+            index_id,
+            task_type,
+            f"Deleted {removed} entr{'y' if removed == 1 else 'ies'} ({what}).",
+            {"num_entries_deleted": removed},
+        )
         session.commit()
     return task
 
 
 def delete_subjects(session: Session, index_id: str, subjects: list[str], task_type: str) -> SearchTask:
     """Delete every entry of the subjects, visible to the caller or not (writers' power)."""
-    pks = list(session.scalars(
-        select(SearchEntry.id).where(SearchEntry.index_id == index_id, SearchEntry.subject.in_(subjects))
-    ))
+    pks = list(
+        session.scalars(
+            select(SearchEntry.id).where(SearchEntry.index_id == index_id, SearchEntry.subject.in_(subjects))
+        )
+    )
     return _delete(session, index_id, pks, task_type, f"{len(subjects)} subject(s)")
 
 
 def delete_entry(session: Session, index_id: str, subject: str, entry_id: str | None) -> SearchTask | None:
     """Delete one entry; None when it does not exist."""
-    pk = session.scalar(select(SearchEntry.id).where(
-        SearchEntry.index_id == index_id, SearchEntry.subject == subject, SearchEntry.entry_id == (entry_id or "")
-    ))
+    pk = session.scalar(
+        select(SearchEntry.id).where(
+            SearchEntry.index_id == index_id, SearchEntry.subject == subject, SearchEntry.entry_id == (entry_id or "")
+        )
+    )
     if pk is None:
         return None
     return _delete(session, index_id, [pk], "DELETE_ENTRY", "one entry")

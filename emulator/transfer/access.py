@@ -4,12 +4,13 @@ Every file operation goes through `require_access`, which applies the rules Glob
 availability, path confinement, data_access consent and identity mapping on mapped collections,
 ACL rules on guest collections, ownership on personal ones, anonymous read on public ones.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,10 +84,7 @@ def data_access_scope_string(collection: Collection) -> str:
 
 def consent_required(collection: Collection) -> GlobusError:
     """A 403 `ConsentRequired` that both the SDK's error info and `globus_sdk.gare` recognise."""
-    message = (
-        f"Missing required data_access consent for collection {collection.display_name} "
-        f"({collection.id})."
-    )
+    message = f"Missing required data_access consent for collection {collection.display_name} ({collection.id})."
     scopes = [data_access_scope_string(collection)]
     return GlobusError(
         403,
@@ -205,8 +203,10 @@ def allowed_mode(
     if kind == "mapped":
         if ctx is None:
             return ""
-        if via == "transfer" and collection.requires_data_access and not ctx.has_dependent_scope(
-            collection.data_access_scope
+        if (
+            via == "transfer"
+            and collection.requires_data_access
+            and not ctx.has_dependent_scope(collection.data_access_scope)
         ):
             raise consent_required(collection)
         return WRITE if is_mapped_identity(session, ctx, collection) else ""
@@ -250,7 +250,9 @@ def note_use(session: Session, ctx: TokenContext | None, collections: Iterable[C
         for collection in collections:
             row = session.get(RecentUse, (ctx.identity_id, collection.id))
             if row is None:
-                session.add(RecentUse(identity_id=ctx.identity_id, collection_id=collection.id, last_used_at=time.time()))
+                session.add(
+                    RecentUse(identity_id=ctx.identity_id, collection_id=collection.id, last_used_at=time.time())
+                )
             else:
                 row.last_used_at = time.time()
         session.commit()

@@ -3,6 +3,7 @@
 Field sets follow the real service (the SDK's `globus_sdk.testing` fixtures and recorded API
 responses); values describe the emulated GCSv5 / GCP collections.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,7 @@ def timestamp(epoch: float | int | None) -> str | None:
     """Transfer's timestamp format: "YYYY-MM-DD HH:MM:SS+00:00" (UTC)."""
     if epoch is None:
         return None
-    moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S+00:00")
 
 
@@ -26,7 +27,7 @@ def iso_timestamp(epoch: float | int | None) -> str | None:
     """ISO 8601 with a "T", the format Transfer uses for access-rule create times."""
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).isoformat()
 
 
 def https_server_url(base_url: str, collection: Collection) -> str | None:

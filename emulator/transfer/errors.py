@@ -3,6 +3,7 @@
 Transfer's 400s carry `ClientError.BadRequest...` codes, unlike the control API's plain
 `BadRequest` (`emulator.errors.bad_request`), so the Transfer flavour lives here.
 """
+
 from __future__ import annotations
 
 from emulator.errors import GlobusError

@@ -3,6 +3,7 @@
 Roles come from the collection's role assignments (directly or through a group, the owner counts
 as administrator); a role on a mapped collection also covers the guest collections it hosts.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import or_, select

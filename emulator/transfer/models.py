@@ -3,6 +3,7 @@
 Files themselves live on disk under each collection's `root_path`; these tables hold what Globus
 keeps about them: who owns a collection, who may read or write where, and per-user bookmarks.
 """
+
 from __future__ import annotations
 
 import time
@@ -99,9 +100,7 @@ class AclRule(Base):
     __tablename__ = "transfer_acl_rules"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    collection_id: Mapped[str] = mapped_column(
-        ForeignKey("transfer_collections.id", ondelete="CASCADE"), index=True
-    )
+    collection_id: Mapped[str] = mapped_column(ForeignKey("transfer_collections.id", ondelete="CASCADE"), index=True)
     principal_type: Mapped[str] = mapped_column(String(32))
     principal: Mapped[str] = mapped_column(String(255), default="")  # "" for anonymous/all users
     path: Mapped[str] = mapped_column(Text)  # starts and ends with "/"
@@ -119,9 +118,7 @@ class RoleAssignment(Base):
     __table_args__ = (UniqueConstraint("collection_id", "principal_type", "principal", "role"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    collection_id: Mapped[str] = mapped_column(
-        ForeignKey("transfer_collections.id", ondelete="CASCADE"), index=True
-    )
+    collection_id: Mapped[str] = mapped_column(ForeignKey("transfer_collections.id", ondelete="CASCADE"), index=True)
     principal_type: Mapped[str] = mapped_column(String(16))  # identity | group
     principal: Mapped[str] = mapped_column(String(36))
     role: Mapped[str] = mapped_column(String(32))
@@ -137,9 +134,7 @@ class Bookmark(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     identity_id: Mapped[str] = mapped_column(String(36), index=True)
     name: Mapped[str] = mapped_column(String(128))
-    collection_id: Mapped[str] = mapped_column(
-        ForeignKey("transfer_collections.id", ondelete="CASCADE"), index=True
-    )
+    collection_id: Mapped[str] = mapped_column(ForeignKey("transfer_collections.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(Text)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[int] = mapped_column(Integer, default=now)

@@ -3,6 +3,7 @@
 Ids are uuid5(NAMESPACE_URL, "emulator:collection:<slug>") so they stay the same across resets.
 File contents and timestamps come from a fixed random seed, so every reset looks the same.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,7 @@ BIG_FOLDER_PATH = "/big-folder/"
 BIG_FOLDER_ENTRIES = 100_000
 MB = 1024 * 1024
 # Seeded files carry modification times spread over this window (UTC).
-TIME_WINDOW = (dt.datetime(2023, 1, 9, tzinfo=dt.timezone.utc), dt.datetime(2024, 11, 29, tzinfo=dt.timezone.utc))
+TIME_WINDOW = (dt.datetime(2023, 1, 9, tzinfo=dt.UTC), dt.datetime(2024, 11, 29, tzinfo=dt.UTC))
 
 
 def collection_id(slug: str) -> str:
@@ -54,49 +55,99 @@ LAB_MEMBERS = ("alice@example.edu", "bob@example.edu", "carol@example.edu")
 
 SPECS: tuple[CollectionSpec, ...] = (
     CollectionSpec(
-        "campus-cluster", "Campus Cluster Storage", "mapped", "carol@example.edu",
+        "campus-cluster",
+        "Campus Cluster Storage",
+        "mapped",
+        "carol@example.edu",
         "Parallel filesystem of the campus HPC cluster (GCSv5 mapped collection; needs data_access consent).",
-        requires_data_access=True, keywords="hpc,cluster,scratch,projects", department="Research Computing",
+        requires_data_access=True,
+        keywords="hpc,cluster,scratch,projects",
+        department="Research Computing",
         mapped_users=LAB_MEMBERS,
         big_files=(("projects/cryoem/run 01/stack_0001.mrcs", 5 * MB // 2), ("scratch/alice/checkpoint.h5", 5 * MB)),
-        folders={"projects/cryoem/run 01": ("tif", 24), "projects/cryoem/run 02": ("tif", 18),
-                 "projects/genomics/Müller_2024": ("csv", 12), "scratch/alice": ("log", 8),
-                 "scratch/bob/tmp results": ("csv", 6), "home/shared scripts": ("py", 10)},
+        folders={
+            "projects/cryoem/run 01": ("tif", 24),
+            "projects/cryoem/run 02": ("tif", 18),
+            "projects/genomics/Müller_2024": ("csv", 12),
+            "scratch/alice": ("log", 8),
+            "scratch/bob/tmp results": ("csv", 6),
+            "home/shared scripts": ("py", 10),
+        },
     ),
     CollectionSpec(
-        "lab-archive", "Lab Archive", "mapped", "carol@example.edu",
+        "lab-archive",
+        "Lab Archive",
+        "mapped",
+        "carol@example.edu",
         "Long-term archive of the Cryo-EM lab (GCSv5 mapped collection).",
-        keywords="archive,cryo-em,instrument", department="Structural Biology", mapped_users=LAB_MEMBERS,
+        keywords="archive,cryo-em,instrument",
+        department="Structural Biology",
+        mapped_users=LAB_MEMBERS,
         big_files=(("cryoem/2023/grid_01/movie_0001.mrc", 3 * MB), ("cryoem/2024/grid_07/movie_0042.mrc", 8 * MB)),
-        folders={"cryoem/2023/grid_01": ("tif", 20), "cryoem/2024/grid_07": ("tif", 20),
-                 "instrument logs": ("log", 15), "Müller_2024/raw data": ("csv", 10), "shared": ("csv", 4)},
+        folders={
+            "cryoem/2023/grid_01": ("tif", 20),
+            "cryoem/2024/grid_07": ("tif", 20),
+            "instrument logs": ("log", 15),
+            "Müller_2024/raw data": ("csv", 10),
+            "shared": ("csv", 4),
+        },
     ),
     CollectionSpec(
-        "cryoem-shared", "Cryo-EM Shared Data", "guest", "carol@example.edu",
-        "Shared datasets of the Cryo-EM Lab, hosted on the Lab Archive.", host="lab-archive",
-        keywords="cryo-em,shared,microscopy", department="Structural Biology",
+        "cryoem-shared",
+        "Cryo-EM Shared Data",
+        "guest",
+        "carol@example.edu",
+        "Shared datasets of the Cryo-EM Lab, hosted on the Lab Archive.",
+        host="lab-archive",
+        keywords="cryo-em,shared,microscopy",
+        department="Structural Biology",
         hidden_files=(".checksums.md5",),
-        big_files=(("run 01/movie_0001.mrc", 2 * MB), ("run 02/movie_0002.mrc", 4 * MB), ("raw data/stack 03.mrcs", 6 * MB)),
-        folders={"run 01": ("tif", 25), "run 02": ("tif", 25), "raw data": ("tif", 30),
-                 "Müller_2024": ("csv", 12), "processed/ctf estimates": ("csv", 15), "notebooks": ("py", 6)},
+        big_files=(
+            ("run 01/movie_0001.mrc", 2 * MB),
+            ("run 02/movie_0002.mrc", 4 * MB),
+            ("raw data/stack 03.mrcs", 6 * MB),
+        ),
+        folders={
+            "run 01": ("tif", 25),
+            "run 02": ("tif", 25),
+            "raw data": ("tif", 30),
+            "Müller_2024": ("csv", 12),
+            "processed/ctf estimates": ("csv", 15),
+            "notebooks": ("py", 6),
+        },
     ),
     CollectionSpec(
-        "alice-project", "Alice Project Share", "guest", "alice@example.edu",
-        "Alice's project data shared from the campus cluster.", host="campus-cluster", public=False,
-        keywords="project,analysis", hidden_files=(".project-settings.json",),
+        "alice-project",
+        "Alice Project Share",
+        "guest",
+        "alice@example.edu",
+        "Alice's project data shared from the campus cluster.",
+        host="campus-cluster",
+        public=False,
+        keywords="project,analysis",
+        hidden_files=(".project-settings.json",),
         big_files=(("analysis/model weights.bin", 2 * MB),),
         folders={"analysis": ("csv", 14), "figures": ("png", 12), "drafts/paper 1": ("md", 5)},
     ),
     CollectionSpec(
-        "public-reference", "Public Reference Datasets", "public", "carol@example.edu",
+        "public-reference",
+        "Public Reference Datasets",
+        "public",
+        "carol@example.edu",
         "Reference datasets anyone may read: genomes, climate series, sample micrographs.",
-        keywords="public,reference,open data", department="Research Computing",
+        keywords="public,reference,open data",
+        department="Research Computing",
         big_files=(("genomes/GRCh38 chr21.fa", 4 * MB),),
         folders={"genomes": ("fa", 6), "climate/daily temperatures": ("csv", 20), "micrographs": ("tif", 15)},
     ),
     CollectionSpec(
-        "alice-laptop", "Alice's Laptop", "personal", "alice@example.edu",
-        "Globus Connect Personal on Alice's laptop.", public=False, hidden_files=(".DS_Store",),
+        "alice-laptop",
+        "Alice's Laptop",
+        "personal",
+        "alice@example.edu",
+        "Globus Connect Personal on Alice's laptop.",
+        public=False,
+        hidden_files=(".DS_Store",),
         folders={"Documents/thesis": ("md", 6), "Downloads": ("csv", 8), "Pictures/conference 2024": ("png", 10)},
     ),
 )
@@ -105,12 +156,15 @@ SPECS: tuple[CollectionSpec, ...] = (
 def _text_content(rng: random.Random, kind: str, name: str, index: int) -> bytes:
     if kind == "csv":
         header = "sample_id,temperature_c,intensity,quality\n"
-        rows = [f"S{index:03d}-{i:04d},{rng.uniform(-5, 40):.2f},{rng.random() * 1000:.3f},{rng.choice('ABC')}\n"
-                for i in range(rng.randint(5, 400))]
+        rows = [
+            f"S{index:03d}-{i:04d},{rng.uniform(-5, 40):.2f},{rng.random() * 1000:.3f},{rng.choice('ABC')}\n"
+            for i in range(rng.randint(5, 400))
+        ]
         return (header + "".join(rows)).encode()
     if kind == "log":
-        return "".join(f"2024-03-{1 + i % 28:02d} 12:{i % 60:02d}:00 INFO step {i} ok\n"
-                       for i in range(rng.randint(20, 600))).encode()
+        return "".join(
+            f"2024-03-{1 + i % 28:02d} 12:{i % 60:02d}:00 INFO step {i} ok\n" for i in range(rng.randint(20, 600))
+        ).encode()
     if kind == "py":
         return f'"""Analysis helper {name}."""\n\n\ndef run():\n    return {index}\n'.encode()
     if kind == "md":
@@ -121,9 +175,15 @@ def _text_content(rng: random.Random, kind: str, name: str, index: int) -> bytes
 
 
 def _file_names(kind: str, count: int) -> list[str]:
-    stems = {"tif": "img_{:04d}.tif", "png": "figure {:02d}.png", "csv": "measurements_{:03d}.csv",
-             "log": "log_2024-03-{:02d}.txt", "py": "step_{:02d}.py", "md": "chapter {:02d}.md",
-             "fa": "contig_{:02d}.fa"}
+    stems = {
+        "tif": "img_{:04d}.tif",
+        "png": "figure {:02d}.png",
+        "csv": "measurements_{:03d}.csv",
+        "log": "log_2024-03-{:02d}.txt",
+        "py": "step_{:02d}.py",
+        "md": "chapter {:02d}.md",
+        "fa": "contig_{:02d}.fa",
+    }
     return [stems[kind].format(i + 1) for i in range(count)]
 
 
@@ -189,25 +249,44 @@ def _group_id(manifest: dict, name: str) -> str:
 
 def _add_collection(session: Session, spec: CollectionSpec, users: dict[str, dict], root: Path) -> Collection:
     collection = Collection(
-        id=collection_id(spec.slug), slug=spec.slug, display_name=spec.display_name, kind=spec.kind,
-        owner_id=_identity(users, spec.owner), owner_string=spec.owner, description=spec.description,
-        organization=ORGANIZATION, department=spec.department, contact_email="research-computing@example.edu",
-        keywords=spec.keywords, host_collection_id=collection_id(spec.host) if spec.host else None,
-        requires_data_access=spec.requires_data_access, public=spec.public, root_path=str(root),
+        id=collection_id(spec.slug),
+        slug=spec.slug,
+        display_name=spec.display_name,
+        kind=spec.kind,
+        owner_id=_identity(users, spec.owner),
+        owner_string=spec.owner,
+        description=spec.description,
+        organization=ORGANIZATION,
+        department=spec.department,
+        contact_email="research-computing@example.edu",
+        keywords=spec.keywords,
+        host_collection_id=collection_id(spec.host) if spec.host else None,
+        requires_data_access=spec.requires_data_access,
+        public=spec.public,
+        root_path=str(root),
     )
     session.add(collection)
     for username in spec.mapped_users:
-        session.add(MappedIdentity(collection_id=collection.id, identity_id=_identity(users, username),
-                                   local_username=username.split("@", 1)[0]))
+        session.add(
+            MappedIdentity(
+                collection_id=collection.id,
+                identity_id=_identity(users, username),
+                local_username=username.split("@", 1)[0],
+            )
+        )
     return collection
 
 
 def _add_permissions(session: Session, manifest: dict, users: dict[str, dict]) -> None:
     carol = _identity(users, "carol@example.edu")
-    for slug, role in (("cryoem-shared", "access_manager"), ("lab-archive", "administrator"),
-                       ("campus-cluster", "administrator")):
-        session.add(RoleAssignment(collection_id=collection_id(slug), principal_type="identity",
-                                   principal=carol, role=role))
+    for slug, role in (
+        ("cryoem-shared", "access_manager"),
+        ("lab-archive", "administrator"),
+        ("campus-cluster", "administrator"),
+    ):
+        session.add(
+            RoleAssignment(collection_id=collection_id(slug), principal_type="identity", principal=carol, role=role)
+        )
     rules = (
         ("cryoem-shared", "group", _group_id(manifest, "Cryo-EM Lab"), "rw"),
         ("alice-project", "identity", _identity(users, "bob@example.edu"), "r"),
@@ -215,8 +294,16 @@ def _add_permissions(session: Session, manifest: dict, users: dict[str, dict]) -
         ("public-reference", "all_authenticated_users", "", "r"),
     )
     for slug, principal_type, principal, permissions in rules:
-        session.add(AclRule(collection_id=collection_id(slug), principal_type=principal_type, principal=principal,
-                            path="/", permissions=permissions, created_by=carol))
+        session.add(
+            AclRule(
+                collection_id=collection_id(slug),
+                principal_type=principal_type,
+                principal=principal,
+                path="/",
+                permissions=permissions,
+                created_by=carol,
+            )
+        )
 
 
 def seed_transfer(session: Session, manifest: dict, data_root: str | os.PathLike) -> None:
@@ -236,17 +323,33 @@ def seed_transfer(session: Session, manifest: dict, data_root: str | os.PathLike
             shutil.rmtree(root)
         populate_files(spec, root)
         collection = _add_collection(session, spec, users, root)
-        entries.append({
-            "id": collection.id, "display_name": spec.display_name, "kind": spec.kind, "owner": spec.owner,
-            "host_collection_id": collection.host_collection_id, "requires_data_access": spec.requires_data_access,
-            "https_server": f"{base_url}/https/{collection.id}" if base_url and spec.kind != "personal" else None,
-            "data_root": str(root),
-        })
+        entries.append(
+            {
+                "id": collection.id,
+                "display_name": spec.display_name,
+                "kind": spec.kind,
+                "owner": spec.owner,
+                "host_collection_id": collection.host_collection_id,
+                "requires_data_access": spec.requires_data_access,
+                "https_server": f"{base_url}/https/{collection.id}" if base_url and spec.kind != "personal" else None,
+                "data_root": str(root),
+            }
+        )
     session.flush()
     _add_permissions(session, manifest, users)
-    session.add(BigFolder(collection_id=collection_id(BIG_FOLDER_SLUG), path=BIG_FOLDER_PATH,
-                          entries=BIG_FOLDER_ENTRIES, created=False))
+    session.add(
+        BigFolder(
+            collection_id=collection_id(BIG_FOLDER_SLUG),
+            path=BIG_FOLDER_PATH,
+            entries=BIG_FOLDER_ENTRIES,
+            created=False,
+        )
+    )
     session.flush()
     manifest["collections"] = entries
-    manifest["big_folder"] = {"collection_id": collection_id(BIG_FOLDER_SLUG), "path": BIG_FOLDER_PATH,
-                              "entries": BIG_FOLDER_ENTRIES, "created": False}
+    manifest["big_folder"] = {
+        "collection_id": collection_id(BIG_FOLDER_SLUG),
+        "path": BIG_FOLDER_PATH,
+        "entries": BIG_FOLDER_ENTRIES,
+        "created": False,
+    }

@@ -2,6 +2,7 @@
 log in → find a collection → browse → make a folder → select files and a folder → transfer to another
 collection with sync level checksum → watch the progress bar reach done → open the successful files →
 delete the folder → log out."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,14 @@ pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STEP_TIMEOUT_MS = 30_000
 TASK_TIMEOUT_MS = 120_000
 
@@ -146,8 +153,13 @@ def test_pages_fit_a_phone_and_work_from_the_keyboard(live_portal, browser_page)
     page.set_viewport_size({"width": 390, "height": 844})
     _log_in(page, live_portal, "bob")
     shared, lab = collection_id("cryoem-shared"), collection_id("lab-archive")
-    for path in ("/collections/?q=cryo&scope=all", f"/browse/{shared}?path=/~/run%2001/",
-                 f"/browse/?left={shared}&right={lab}", "/tasks/", "/transfers/batch"):
+    for path in (
+        "/collections/?q=cryo&scope=all",
+        f"/browse/{shared}?path=/~/run%2001/",
+        f"/browse/?left={shared}&right={lab}",
+        "/tasks/",
+        "/transfers/batch",
+    ):
         page.goto(live_portal.url(path))
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a phone screen"

@@ -1,7 +1,9 @@
 """Fixtures for the emulator's own tests: SDK clients for the seeded clients and users."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import globus_sdk
 import pytest
@@ -43,10 +45,18 @@ def auth_api(emulator) -> Callable[[str], globus_sdk.AuthClient]:
 def alice_login(emulator) -> globus_sdk.services.auth.OAuthTokenResponse:
     """Alice logged in to the portal with identity, transfer and search scopes (refresh tokens)."""
     return login_user_response(
-        emulator, "alice",
-        ["openid", "profile", "email", "urn:globus:auth:scope:auth.globus.org:view_identities",
-         "urn:globus:auth:scope:transfer.api.globus.org:all", "urn:globus:auth:scope:search.api.globus.org:all"],
-        refresh_tokens=True, nonce="alice-nonce",
+        emulator,
+        "alice",
+        [
+            "openid",
+            "profile",
+            "email",
+            "urn:globus:auth:scope:auth.globus.org:view_identities",
+            "urn:globus:auth:scope:transfer.api.globus.org:all",
+            "urn:globus:auth:scope:search.api.globus.org:all",
+        ],
+        refresh_tokens=True,
+        nonce="alice-nonce",
     )
 
 

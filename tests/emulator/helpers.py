@@ -4,6 +4,7 @@
 to the client's redirect_uri without fetching it); the SDK's ConfidentialAppAuthClient plays the
 portal (builds the authorize URL, exchanges the code).
 """
+
 from __future__ import annotations
 
 import base64
@@ -74,8 +75,15 @@ class AuthorizeResult:
         return self.params["code"]
 
 
-def run_browser(emulator: Any, authorize_url: str, username: str | None, password: str | None = None, *,
-                consent: str = "allow", browser: requests.Session | None = None) -> AuthorizeResult:
+def run_browser(
+    emulator: Any,
+    authorize_url: str,
+    username: str | None,
+    password: str | None = None,
+    *,
+    consent: str = "allow",
+    browser: requests.Session | None = None,
+) -> AuthorizeResult:
     """Follow an authorize URL like a browser: log in (if asked), answer consent, stop at the
     first redirect that leaves the emulator and return its query parameters."""
     browser = browser or requests.Session()
@@ -115,8 +123,9 @@ def auth_client(emulator: Any, client: str = "portal") -> globus_sdk.Confidentia
     )
 
 
-def exchange_code(login_client: globus_sdk.ConfidentialAppAuthClient, code: str, redirect_uri: str,
-                  verifier: str | None = None) -> OAuthAuthorizationCodeResponse:
+def exchange_code(
+    login_client: globus_sdk.ConfidentialAppAuthClient, code: str, redirect_uri: str, verifier: str | None = None
+) -> OAuthAuthorizationCodeResponse:
     """Exchange a code with the SDK, sending the PKCE verifier when there is one."""
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if verifier is not None:
@@ -124,9 +133,16 @@ def exchange_code(login_client: globus_sdk.ConfidentialAppAuthClient, code: str,
     return login_client.oauth2_token(form, response_class=OAuthAuthorizationCodeResponse)
 
 
-def login_user_response(emulator: Any, username: str, scopes: str | list[str], client: str = "portal", *,
-                        refresh_tokens: bool = False, nonce: str | None = None,
-                        browser: requests.Session | None = None) -> OAuthAuthorizationCodeResponse:
+def login_user_response(
+    emulator: Any,
+    username: str,
+    scopes: str | list[str],
+    client: str = "portal",
+    *,
+    refresh_tokens: bool = False,
+    nonce: str | None = None,
+    browser: requests.Session | None = None,
+) -> OAuthAuthorizationCodeResponse:
     """The whole code flow (with PKCE) for a seeded user; returns the SDK token response."""
     login_client = auth_client(emulator, client)
     redirect_uri = emulator.client(client)["redirect_uris"][0]
@@ -143,7 +159,8 @@ def login_user_response(emulator: Any, username: str, scopes: str | list[str], c
     return exchange_code(login_client, result.code, redirect_uri, verifier)
 
 
-def login_user_tokens(emulator: Any, username: str, scopes: str | list[str], client: str = "portal", *,
-                      refresh_tokens: bool = False) -> dict[str, dict[str, Any]]:
+def login_user_tokens(
+    emulator: Any, username: str, scopes: str | list[str], client: str = "portal", *, refresh_tokens: bool = False
+) -> dict[str, dict[str, Any]]:
     """Log a seeded user in through the real flow; returns the SDK's `by_resource_server` dict."""
     return login_user_response(emulator, username, scopes, client, refresh_tokens=refresh_tokens).by_resource_server

@@ -1,4 +1,5 @@
 """The Auth API: userinfo, identities, identity providers, and the logout page."""
+
 from __future__ import annotations
 
 import globus_sdk
@@ -38,16 +39,22 @@ def test_get_identities_by_ids(emulator, alice_login, auth_api):
     found = client.get_identities(ids=[carol["identity_id"], bob["identity_id"]])
     assert [identity["username"] for identity in found] == [carol["username"], bob["username"]]
     assert found["identities"][0] == {
-        "id": carol["identity_id"], "username": carol["username"], "name": carol["name"],
-        "email": carol["email"], "identity_provider": found["identities"][0]["identity_provider"],
-        "identity_type": "login", "organization": "Example University", "status": "used",
+        "id": carol["identity_id"],
+        "username": carol["username"],
+        "name": carol["name"],
+        "email": carol["email"],
+        "identity_provider": found["identities"][0]["identity_provider"],
+        "identity_type": "login",
+        "organization": "Example University",
+        "status": "used",
     }
 
 
 def test_get_identities_by_usernames_skips_unknown_ones(emulator, alice_login, auth_api):
     client = auth_api(alice_login.by_resource_server["auth.globus.org"]["access_token"])
-    found = client.get_identities(usernames=["DAVE@example.edu", "nobody@example.edu", "alice@orcid.example.org"],
-                                  provision=True)
+    found = client.get_identities(
+        usernames=["DAVE@example.edu", "nobody@example.edu", "alice@orcid.example.org"], provision=True
+    )
     assert [identity["username"] for identity in found] == ["dave@example.edu", "alice@orcid.example.org"]
     assert found["identities"][1]["id"] == emulator.user("alice")["linked_identities"][0]
 
@@ -57,7 +64,9 @@ def test_get_identities_with_client_credentials(emulator, portal):
         authorizer=globus_sdk.BasicAuthorizer(portal["client_id"], portal["client_secret"]),
         base_url=emulator.services["auth"],
     )
-    assert client.get_identities(usernames="bob@example.edu")["identities"][0]["id"] == emulator.user("bob")["identity_id"]
+    assert (
+        client.get_identities(usernames="bob@example.edu")["identities"][0]["id"] == emulator.user("bob")["identity_id"]
+    )
 
 
 def test_get_identities_rejects_bad_queries(alice_login, auth_api):
@@ -94,8 +103,13 @@ def test_logout_links_back_to_a_registered_origin_and_ends_the_login(emulator, p
     portal_login.oauth2_start_flow(portal["redirect_uris"][0], ["openid"])
     run_browser(emulator, portal_login.oauth2_get_authorize_url(), "bob", browser=browser)
 
-    page = _logout(emulator, browser, client=portal["client_id"], redirect_uri="http://127.0.0.1:5000/",
-                   redirect_name="Science Gateway")
+    page = _logout(
+        emulator,
+        browser,
+        client=portal["client_id"],
+        redirect_uri="http://127.0.0.1:5000/",
+        redirect_name="Science Gateway",
+    )
     assert page.status_code == 200
     assert 'href="http://127.0.0.1:5000/"' in page.text
     assert "Return to Science Gateway" in page.text
@@ -107,8 +121,9 @@ def test_logout_links_back_to_a_registered_origin_and_ends_the_login(emulator, p
 
 
 def test_logout_does_not_link_to_an_unregistered_origin(emulator, portal):
-    page = _logout(emulator, requests.Session(), client=portal["client_id"],
-                   redirect_uri="https://evil.example.com/phish")
+    page = _logout(
+        emulator, requests.Session(), client=portal["client_id"], redirect_uri="https://evil.example.com/phish"
+    )
     assert page.status_code == 200
     assert "evil.example.com" not in page.text
     assert "not registered" in page.text

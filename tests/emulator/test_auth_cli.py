@@ -1,4 +1,5 @@
 """`python -m emulator` as a process: restart keeps secrets and keys, --reset reseeds, bad args fail."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,13 @@ def test_restart_keeps_the_seed_and_reset_reseeds(tmp_path):
 
 
 def test_bad_arguments_exit_with_usage(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "emulator", "--instance", str(tmp_path), "--fault-rate", "3"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--instance", str(tmp_path), "--fault-rate", "3"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "--fault-rate" in result.stderr
 
@@ -59,8 +65,13 @@ def test_database_without_seed_files_asks_for_reset(tmp_path):
     process, _running = start_emulator(instance)
     stop_emulator(process)
     (instance / "seed-manifest.json").unlink()
-    result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", "--instance", str(instance)],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--port", "0", "--instance", str(instance)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "--reset" in result.stderr
     assert json.loads((instance / "seed-secrets.json").read_text())["control"]

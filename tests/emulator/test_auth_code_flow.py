@@ -1,4 +1,5 @@
 """The authorization-code flow through the real SDK and a requests-driven 'browser'."""
+
 from __future__ import annotations
 
 import secrets
@@ -14,15 +15,24 @@ TRANSFER = "urn:globus:auth:scope:transfer.api.globus.org:all"
 
 def start(login_client, portal, scopes, *, state=None, refresh_tokens=False, **query):
     """Begin a flow with the SDK; returns the authorize URL."""
-    login_client.oauth2_start_flow(portal["redirect_uris"][0], scopes, state=state or secrets.token_urlsafe(8),
-                                   refresh_tokens=refresh_tokens)
+    login_client.oauth2_start_flow(
+        portal["redirect_uris"][0], scopes, state=state or secrets.token_urlsafe(8), refresh_tokens=refresh_tokens
+    )
     return login_client.oauth2_get_authorize_url(query_params=query or None)
 
 
 def test_full_flow_with_pkce_and_nonce(emulator, portal, portal_login):
     verifier, challenge = pkce_pair()
-    url = start(portal_login, portal, ["openid", "profile", "email", TRANSFER], state="s-123",
-                refresh_tokens=True, code_challenge=challenge, code_challenge_method="S256", nonce="n-456")
+    url = start(
+        portal_login,
+        portal,
+        ["openid", "profile", "email", TRANSFER],
+        state="s-123",
+        refresh_tokens=True,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        nonce="n-456",
+    )
     result = run_browser(emulator, url, "bob")
     assert result.redirect_url.startswith(portal["redirect_uris"][0] + "?")
     assert result.params["state"] == "s-123"
@@ -118,9 +128,14 @@ def test_unregistered_redirect_uri_shows_an_error_page_not_a_redirect(emulator, 
 def test_unknown_client_shows_an_error_page(emulator, portal):
     response = requests.get(
         f"{emulator.services['auth']}v2/oauth2/authorize",
-        params={"client_id": "00000000-0000-0000-0000-000000000000", "redirect_uri": portal["redirect_uris"][0],
-                "scope": "openid", "response_type": "code"},
-        allow_redirects=False, timeout=30,
+        params={
+            "client_id": "00000000-0000-0000-0000-000000000000",
+            "redirect_uri": portal["redirect_uris"][0],
+            "scope": "openid",
+            "response_type": "code",
+        },
+        allow_redirects=False,
+        timeout=30,
     )
     assert response.status_code == 400
     assert "Location" not in response.headers
@@ -138,8 +153,11 @@ def test_declined_consent_redirects_with_access_denied(emulator, portal, portal_
     # dave has never consented to the search scope for the portal, so the consent page is shown.
     url = start(portal_login, portal, ["urn:globus:auth:scope:search.api.globus.org:all"], state="deny-me")
     result = run_browser(emulator, url, "dave", consent="deny")
-    assert result.params == {"error": "access_denied", "error_description": result.params["error_description"],
-                             "state": "deny-me"}
+    assert result.params == {
+        "error": "access_denied",
+        "error_description": result.params["error_description"],
+        "state": "deny-me",
+    }
 
 
 def test_wrong_password_shows_the_form_again_and_issues_nothing(emulator, portal, portal_login):
@@ -201,7 +219,9 @@ def test_linked_identity_can_sign_in(emulator, portal, portal_login):
     claims = portal_login.oauth2_exchange_code_for_tokens(result.code).decode_id_token()
     assert claims["preferred_username"] == "alice@orcid.example.org"
     assert {member["sub"] for member in claims["identity_set"]} == {
-        emulator.user("alice")["identity_id"], *emulator.user("alice")["linked_identities"]}
+        emulator.user("alice")["identity_id"],
+        *emulator.user("alice")["linked_identities"],
+    }
 
 
 def test_long_scope_request_survives_login_and_consent(emulator, portal, portal_login):

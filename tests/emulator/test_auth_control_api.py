@@ -1,9 +1,10 @@
 """The control API's auth-side calls: health, live settings, extra redirect URIs."""
+
 from __future__ import annotations
 
 import requests
 
-from tests.emulator.helpers import login_user_response, run_browser, auth_client
+from tests.emulator.helpers import auth_client, login_user_response, run_browser
 
 TRANSFER = "urn:globus:auth:scope:transfer.api.globus.org:all"
 
@@ -23,8 +24,14 @@ def test_control_calls_need_the_control_password(emulator):
 
 def test_bad_settings_change_nothing(emulator):
     before = emulator.control_get("settings").json()
-    for body in ({"fault_rate": 2}, {"throughput": -1}, {"access_token_lifetime": True},
-                 {"access_token_lifetime": 1.5}, {"colour": "blue"}, {"throughput": 10, "fault_rate": "x"}):
+    for body in (
+        {"fault_rate": 2},
+        {"throughput": -1},
+        {"access_token_lifetime": True},
+        {"access_token_lifetime": 1.5},
+        {"colour": "blue"},
+        {"throughput": 10, "fault_rate": "x"},
+    ):
         response = emulator.control_post("settings", body)
         assert response.status_code == 400, body
         assert response.json()["message"]

@@ -1,4 +1,5 @@
 """OIDC discovery, the JWKS, and ID tokens checked both by the SDK and by hand."""
+
 from __future__ import annotations
 
 import base64
@@ -16,8 +17,9 @@ def _b64decode(part: str) -> bytes:
 
 
 def _public_key(jwk: dict) -> rsa.RSAPublicKey:
-    numbers = rsa.RSAPublicNumbers(int.from_bytes(_b64decode(jwk["e"]), "big"),
-                                   int.from_bytes(_b64decode(jwk["n"]), "big"))
+    numbers = rsa.RSAPublicNumbers(
+        int.from_bytes(_b64decode(jwk["e"]), "big"), int.from_bytes(_b64decode(jwk["n"]), "big")
+    )
     return numbers.public_key()
 
 
@@ -47,13 +49,15 @@ def test_id_token_signature_and_claims(emulator, portal, alice_login):
     jwks = requests.get(f"{emulator.manifest['issuer']}/jwk.json", timeout=30).json()
     key = jwks["keys"][0]
     assert header == {"alg": "RS512", "typ": "JWT", "kid": key["kid"]}
-    _public_key(key).verify(_b64decode(signature_b64), f"{header_b64}.{claims_b64}".encode(),
-                            padding.PKCS1v15(), hashes.SHA512())
+    _public_key(key).verify(
+        _b64decode(signature_b64), f"{header_b64}.{claims_b64}".encode(), padding.PKCS1v15(), hashes.SHA512()
+    )
     tampered = json.loads(_b64decode(claims_b64)) | {"sub": "someone-else"}
     tampered_b64 = base64.urlsafe_b64encode(json.dumps(tampered).encode()).rstrip(b"=").decode()
     with pytest.raises(InvalidSignature):
-        _public_key(key).verify(_b64decode(signature_b64), f"{header_b64}.{tampered_b64}".encode(),
-                                padding.PKCS1v15(), hashes.SHA512())
+        _public_key(key).verify(
+            _b64decode(signature_b64), f"{header_b64}.{tampered_b64}".encode(), padding.PKCS1v15(), hashes.SHA512()
+        )
 
     claims = alice_login.decode_id_token()
     alice = emulator.user("alice")
@@ -63,7 +67,10 @@ def test_id_token_signature_and_claims(emulator, portal, alice_login):
     assert claims["nonce"] == "alice-nonce"
     assert claims["auth_time"] <= claims["iat"] < claims["exp"]
     assert (claims["name"], claims["email"], claims["preferred_username"]) == (
-        alice["name"], alice["email"], alice["username"])
+        alice["name"],
+        alice["email"],
+        alice["username"],
+    )
     assert claims["identity_provider"]
     assert {member["sub"] for member in claims["identity_set"]} == {alice["identity_id"], *alice["linked_identities"]}
 
@@ -72,5 +79,9 @@ def test_id_token_for_another_audience_is_rejected_by_the_sdk(emulator, alice_lo
     import jwt  # the SDK's own dependency, used here exactly as the SDK uses it
 
     with pytest.raises(jwt.InvalidAudienceError):
-        jwt.decode(alice_login["id_token"], key=automation_login.get_jwk(as_pem=True), algorithms=["RS512"],
-                   audience=emulator.client("automation")["client_id"])
+        jwt.decode(
+            alice_login["id_token"],
+            key=automation_login.get_jwk(as_pem=True),
+            algorithms=["RS512"],
+            audience=emulator.client("automation")["client_id"],
+        )

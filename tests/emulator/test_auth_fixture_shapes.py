@@ -4,6 +4,7 @@
 portal uses, every key of the fixture's default case (or the named case where there is no
 default) must appear in what the emulator returns for the same call.
 """
+
 from __future__ import annotations
 
 import globus_sdk
@@ -42,8 +43,9 @@ def test_client_credentials_shape(automation_login):
 
 
 def test_dependent_tokens_shape(emulator, portal, portal_login):
-    api_token = login_user_response(emulator, "carol", [portal["api_scope"]]).by_resource_server[
-        portal["client_id"]]["access_token"]
+    api_token = login_user_response(emulator, "carol", [portal["api_scope"]]).by_resource_server[portal["client_id"]][
+        "access_token"
+    ]
     ours = portal_login.oauth2_get_dependent_tokens(api_token, refresh_tokens=True).data
     reference = fixture_json("oauth2_get_dependent_tokens", "groups_with_refresh_token")
     assert isinstance(ours, list) and ours
@@ -52,15 +54,17 @@ def test_dependent_tokens_shape(emulator, portal, portal_login):
 
 
 def test_introspect_shape(emulator, portal_login):
-    access = login_user_response(emulator, "carol", [TRANSFER]).by_resource_server[
-        "transfer.api.globus.org"]["access_token"]
+    access = login_user_response(emulator, "carol", [TRANSFER]).by_resource_server["transfer.api.globus.org"][
+        "access_token"
+    ]
     ours = portal_login.oauth2_token_introspect(access).data
     assert_has_keys(ours, fixture_json("oauth2_token_introspect"), "introspect")
 
 
 def test_revoke_shape(portal_login):
-    assert_has_keys(portal_login.oauth2_revoke_token("unknown-token").data, fixture_json("oauth2_revoke_token"),
-                    "revoke")
+    assert_has_keys(
+        portal_login.oauth2_revoke_token("unknown-token").data, fixture_json("oauth2_revoke_token"), "revoke"
+    )
 
 
 @pytest.fixture

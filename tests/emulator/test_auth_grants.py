@@ -1,4 +1,5 @@
 """Token grants other than the code exchange: refresh, client_credentials, dependent tokens."""
+
 from __future__ import annotations
 
 import globus_sdk
@@ -11,8 +12,9 @@ SEARCH = "urn:globus:auth:scope:search.api.globus.org:all"
 
 
 def test_wrong_client_secret_is_401_invalid_client(emulator, portal):
-    login = globus_sdk.ConfidentialAppAuthClient(portal["client_id"], "not-the-secret",
-                                                 base_url=emulator.services["auth"])
+    login = globus_sdk.ConfidentialAppAuthClient(
+        portal["client_id"], "not-the-secret", base_url=emulator.services["auth"]
+    )
     with pytest.raises(globus_sdk.AuthAPIError) as caught:
         login.oauth2_client_credentials_tokens(TRANSFER)
     assert caught.value.http_status == 401
@@ -52,7 +54,9 @@ def test_refresh_with_an_access_token_is_refused(alice_login, portal_login):
 def test_client_credentials_token_acts_as_the_client(emulator, automation_login):
     tokens = automation_login.oauth2_client_credentials_tokens([TRANSFER, SEARCH])
     assert set(tokens.by_resource_server) == {"transfer.api.globus.org", "search.api.globus.org"}
-    info = automation_login.oauth2_token_introspect(tokens.by_resource_server["transfer.api.globus.org"]["access_token"])
+    info = automation_login.oauth2_token_introspect(
+        tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
+    )
     client_id = emulator.client("automation")["client_id"]
     assert info["sub"] == client_id
     assert info["username"] == f"{client_id}@clients.auth.globus.org"

@@ -1,5 +1,6 @@
 """The emulator's own Globus Auth pages (login, consent, errors, logout) send the security headers a
 real Globus Auth page does, with a CSP that still lets the page's own style and forms work."""
+
 from __future__ import annotations
 
 import base64
@@ -85,21 +86,34 @@ def test_consent_page_sends_security_headers(emulator, portal_login):
     assert_secure_page(consent, origin(emulator.client("portal")["redirect_uris"][0]))
 
 
-@pytest.mark.parametrize("query", [
-    {"client_id": "00000000-0000-0000-0000-000000000000"},
-    {"redirect_uri": "https://evil.example.com/callback"},
-], ids=["unknown-client", "unregistered-redirect"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"client_id": "00000000-0000-0000-0000-000000000000"},
+        {"redirect_uri": "https://evil.example.com/callback"},
+    ],
+    ids=["unknown-client", "unregistered-redirect"],
+)
 def test_error_pages_send_security_headers_and_allow_no_foreign_form_target(emulator, portal, query):
-    params = {"client_id": portal["client_id"], "redirect_uri": portal["redirect_uris"][0], "scope": "openid",
-              "response_type": "code", **query}
-    response = requests.get(f"{emulator.services['auth']}v2/oauth2/authorize", params=params,
-                            allow_redirects=False, timeout=30)
+    params = {
+        "client_id": portal["client_id"],
+        "redirect_uri": portal["redirect_uris"][0],
+        "scope": "openid",
+        "response_type": "code",
+        **query,
+    }
+    response = requests.get(
+        f"{emulator.services['auth']}v2/oauth2/authorize", params=params, allow_redirects=False, timeout=30
+    )
     assert response.status_code == 400
     assert_secure_page(response)
 
 
 def test_logout_page_sends_security_headers(emulator, portal):
-    response = requests.get(f"{emulator.services['auth']}v2/web/logout", timeout=30,
-                            params={"client": portal["client_id"], "redirect_uri": portal["redirect_uris"][0]})
+    response = requests.get(
+        f"{emulator.services['auth']}v2/web/logout",
+        timeout=30,
+        params={"client": portal["client_id"], "redirect_uri": portal["redirect_uris"][0]},
+    )
     assert response.status_code == 200
     assert_secure_page(response)

@@ -1,4 +1,5 @@
 """Revocation and introspection of issued tokens."""
+
 from __future__ import annotations
 
 import requests
@@ -64,6 +65,7 @@ def test_introspect_unknown_token_is_inactive(portal_login):
 
 def test_introspect_needs_client_authentication(emulator, alice_login):
     access = alice_login.by_resource_server["transfer.api.globus.org"]["access_token"]
-    response = requests.post(f"{emulator.services['auth']}v2/oauth2/token/introspect",
-                             data={"token": access}, timeout=30)
+    response = requests.post(
+        f"{emulator.services['auth']}v2/oauth2/token/introspect", data={"token": access}, timeout=30
+    )
     assert response.status_code == 401

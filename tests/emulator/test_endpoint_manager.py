@@ -3,6 +3,7 @@
 Carol administers the lab's mapped collections (and so the guest collections they host); Alice's
 tasks into *Cryo-EM Shared Data* are therefore visible to Carol, but not to Bob or Dave.
 """
+
 from __future__ import annotations
 
 import os
@@ -79,13 +80,18 @@ def test_manager_task_list_shows_other_users_tasks_on_monitored_collections(caro
     assert page["DATA"][0]["task_id"] == ids[-1]
     assert page["DATA"][0]["owner_string"] == "alice@example.edu"
 
-    seen = [t["task_id"] for t in carol.paginated.endpoint_manager_task_list(
-        filter_endpoint=shared_id, filter_endpoint_use="destination", query_params={"limit": 2}).items()]
+    seen = [
+        t["task_id"]
+        for t in carol.paginated.endpoint_manager_task_list(
+            filter_endpoint=shared_id, filter_endpoint_use="destination", query_params={"limit": 2}
+        ).items()
+    ]
     assert set(ids) <= set(seen) and len(seen) == len(set(seen))
     # Other tests share this emulator and may read from the collection: only our tasks are known
     # to use it purely as a destination.
     as_source = carol.paginated.endpoint_manager_task_list(
-        filter_endpoint=shared_id, filter_endpoint_use="source", query_params={"limit": 100}).items()
+        filter_endpoint=shared_id, filter_endpoint_use="source", query_params={"limit": 100}
+    ).items()
     assert not set(ids) & {t["task_id"] for t in as_source}
     by_id = carol.endpoint_manager_task_list(filter_task_id=ids[:2])
     assert {t["task_id"] for t in by_id} == set(ids[:2])

@@ -4,6 +4,7 @@
 portal relies on, the default case's keys (and those of its first gmeta result and entry) must
 appear in what the emulator returns for the same call.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -49,7 +50,9 @@ def test_query_results_have_reference_keys(writer, index_id, method_name):
     assert not missing_keys(expected, ours)
     assert not missing_keys(expected["gmeta"][0], ours["gmeta"][0])
     assert not missing_keys(expected["gmeta"][0]["entries"][0], ours["gmeta"][0]["entries"][0])
-    assert ours["@datatype"] == expected["@datatype"] and ours["gmeta"][0]["@version"] == expected["gmeta"][0]["@version"]
+    assert (
+        ours["@datatype"] == expected["@datatype"] and ours["gmeta"][0]["@version"] == expected["gmeta"][0]["@version"]
+    )
 
 
 def test_get_index_has_the_index_document_keys(writer, index_id):
@@ -89,8 +92,13 @@ def test_index_and_role_management_have_reference_keys(writer, emulator):
 
 def test_batch_delete_by_subject_has_reference_keys(writer, index_id):
     subject = f"https://example.org/shape/{uuid.uuid4()}"
-    writer.ingest(index_id, {"ingest_type": "GMetaEntry",
-                             "ingest_data": {"subject": subject, "visible_to": ["public"], "content": {"x": 1}}})
+    writer.ingest(
+        index_id,
+        {
+            "ingest_type": "GMetaEntry",
+            "ingest_data": {"subject": subject, "visible_to": ["public"], "content": {"x": 1}},
+        },
+    )
     ours = writer.batch_delete_by_subject(index_id, [subject]).data
     assert not missing_keys(reference(globus_sdk.SearchClient.batch_delete_by_subject), ours)
     assert writer.get_task(ours["task_id"])["state"] == "SUCCESS"
@@ -100,12 +108,26 @@ def test_ingest_and_task_documents_have_documented_keys(writer, index_id):
     # The SDK ships no canned ingest / get_task / get_subject responses; these are the fields the
     # Globus Search reference documents for them.
     subject = f"https://example.org/shape/{uuid.uuid4()}"
-    ingested = writer.ingest(index_id, {"ingest_type": "GMetaEntry", "ingest_data": {
-        "subject": subject, "visible_to": ["public"], "content": {"x": 1}}}).data
+    ingested = writer.ingest(
+        index_id,
+        {
+            "ingest_type": "GMetaEntry",
+            "ingest_data": {"subject": subject, "visible_to": ["public"], "content": {"x": 1}},
+        },
+    ).data
     assert {"acknowledged", "task_id", "success", "num_documents_ingested"} <= set(ingested)
     task = writer.get_task(ingested["task_id"]).data
-    assert {"task_id", "state", "state_description", "task_type", "index_id", "creation_date",
-            "completion_date", "message", "additional_details"} <= set(task)
+    assert {
+        "task_id",
+        "state",
+        "state_description",
+        "task_type",
+        "index_id",
+        "creation_date",
+        "completion_date",
+        "message",
+        "additional_details",
+    } <= set(task)
     subject_doc = writer.get_subject(index_id, subject).data
     assert {"@datatype", "@version", "subject", "entries"} <= set(subject_doc)
     writer.delete_subject(index_id, subject)

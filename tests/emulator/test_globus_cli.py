@@ -6,6 +6,7 @@ GLOBUS_SDK_SERVICE_URL_*, and keeps its token store in a HOME of its own. Carol 
 Cryo-EM Shared Data) grants the client rw on a fresh folder there and the access_manager role, so
 the CLI can list, make, rename, transfer into, delete and share that folder.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,9 +58,12 @@ def globus(cli_env):
 
     def run(*args: str, stdin: str | None = None, expect_exit: int = 0, as_json: bool = True):
         command = [str(GLOBUS), *args, *(["-F", "json"] if as_json else [])]
-        done = subprocess.run(command, input=stdin, capture_output=True, text=True, env=cli_env,
-                              timeout=CLI_TIMEOUT, check=False)
-        assert done.returncode == expect_exit, f"{' '.join(args)} exited {done.returncode}:\n{done.stderr}\n{done.stdout}"
+        done = subprocess.run(
+            command, input=stdin, capture_output=True, text=True, env=cli_env, timeout=CLI_TIMEOUT, check=False
+        )
+        assert done.returncode == expect_exit, (
+            f"{' '.join(args)} exited {done.returncode}:\n{done.stderr}\n{done.stdout}"
+        )
         return json.loads(done.stdout) if as_json and expect_exit == 0 else done
 
     return run
@@ -79,11 +83,19 @@ def workspace(emulator, carol_transfer):
     client_id = emulator.client("automation")["client_id"]
     folder = f"/cli-{uuid.uuid4().hex[:10]}/"
     carol_transfer.operation_mkdir(shared, folder)
-    rule = carol_transfer.add_endpoint_acl_rule(shared, {
-        "DATA_TYPE": "access", "principal_type": "identity", "principal": client_id,
-        "path": folder, "permissions": "rw"})
-    role = carol_transfer.add_endpoint_role(shared, {
-        "DATA_TYPE": "role", "principal_type": "identity", "principal": client_id, "role": "access_manager"})
+    rule = carol_transfer.add_endpoint_acl_rule(
+        shared,
+        {
+            "DATA_TYPE": "access",
+            "principal_type": "identity",
+            "principal": client_id,
+            "path": folder,
+            "permissions": "rw",
+        },
+    )
+    role = carol_transfer.add_endpoint_role(
+        shared, {"DATA_TYPE": "role", "principal_type": "identity", "principal": client_id, "role": "access_manager"}
+    )
     yield {"collection": shared, "folder": folder, "client_id": client_id}
     carol_transfer.delete_endpoint_role(shared, role["id"])
     carol_transfer.delete_endpoint_acl_rule(shared, rule["access_id"])
@@ -109,8 +121,10 @@ def test_search_query_with_a_query_string_and_a_document(globus, emulator):
 def test_get_identities_resolves_usernames(globus, emulator):
     result = globus("get-identities", "alice@example.edu", "dave@example.edu")
     ids = {identity["username"]: identity["id"] for identity in result["identities"]}
-    assert ids == {"alice@example.edu": emulator.user("alice")["identity_id"],
-                   "dave@example.edu": emulator.user("dave")["identity_id"]}
+    assert ids == {
+        "alice@example.edu": emulator.user("alice")["identity_id"],
+        "dave@example.edu": emulator.user("dave")["identity_id"],
+    }
 
 
 def test_endpoint_search_and_show(globus, emulator):
@@ -134,10 +148,22 @@ def test_batch_transfer_with_sync_level_then_task_commands(globus, emulator, wor
     source_files = sorted(p.name for p in Path(public["data_root"], "genomes").iterdir() if p.is_file())[:3]
     assert source_files, "the public reference collection has seeded genome files"
     # Batch lines are shell-split by the CLI, so names with spaces are quoted.
-    batch = "".join(f"{shlex.quote('/genomes/' + name)} {shlex.quote(workspace['folder'] + 'copied/' + name)}\n"
-                    for name in source_files)
-    submitted = globus("transfer", public["id"], workspace["collection"], "--batch", "-",
-                       "--sync-level", "checksum", "--label", "cli batch", stdin=batch)
+    batch = "".join(
+        f"{shlex.quote('/genomes/' + name)} {shlex.quote(workspace['folder'] + 'copied/' + name)}\n"
+        for name in source_files
+    )
+    submitted = globus(
+        "transfer",
+        public["id"],
+        workspace["collection"],
+        "--batch",
+        "-",
+        "--sync-level",
+        "checksum",
+        "--label",
+        "cli batch",
+        stdin=batch,
+    )
     task_id = submitted["task_id"]
     globus("task", "wait", task_id, "--timeout", "90", "--polling-interval", "1", as_json=False)
     task = globus("task", "show", task_id)
@@ -150,8 +176,9 @@ def test_batch_transfer_with_sync_level_then_task_commands(globus, emulator, wor
     listed = globus("task", "list", "--filter-task-id", task_id)
     assert [t["task_id"] for t in listed["DATA"]] == [task_id]
 
-    again = globus("transfer", public["id"], workspace["collection"], "--batch", "-",
-                   "--sync-level", "checksum", stdin=batch)
+    again = globus(
+        "transfer", public["id"], workspace["collection"], "--batch", "-", "--sync-level", "checksum", stdin=batch
+    )
     globus("task", "wait", again["task_id"], "--timeout", "90", "--polling-interval", "1", as_json=False)
     repeat = globus("task", "show", again["task_id"])
     assert repeat["status"] == "SUCCEEDED" and repeat["files_transferred"] == 0
@@ -160,12 +187,14 @@ def test_batch_transfer_with_sync_level_then_task_commands(globus, emulator, wor
 def test_task_cancel(globus, emulator, emulator_setting, workspace):
     public = emulator.collection("public-reference")
     emulator_setting(throughput=1)  # one byte per second keeps the task running until cancelled
-    submitted = globus("transfer", "--recursive", f"{public['id']}:/genomes/",
-                       f"{workspace['collection']}:{workspace['folder']}slow/")
+    submitted = globus(
+        "transfer", "--recursive", f"{public['id']}:/genomes/", f"{workspace['collection']}:{workspace['folder']}slow/"
+    )
     cancelled = globus("task", "cancel", submitted["task_id"])
     assert cancelled["code"] in ("Canceled", "CancelAccepted")
-    globus("task", "wait", submitted["task_id"], "--timeout", "60", "--polling-interval", "1",
-           as_json=False, expect_exit=1)
+    globus(
+        "task", "wait", submitted["task_id"], "--timeout", "60", "--polling-interval", "1", as_json=False, expect_exit=1
+    )
     assert globus("task", "show", submitted["task_id"])["status"] == "FAILED"
 
 
@@ -178,13 +207,14 @@ def test_delete_removes_a_folder(globus, workspace):
 
 def test_endpoint_permission_create_list_delete(globus, workspace):
     where = f"{workspace['collection']}:{workspace['folder']}"
-    created = globus("endpoint", "permission", "create", where, "--permissions", "r",
-                     "--identity", "bob@example.edu")
+    created = globus("endpoint", "permission", "create", where, "--permissions", "r", "--identity", "bob@example.edu")
     rule_id = created["access_id"]
     listed = globus("endpoint", "permission", "list", workspace["collection"])
     assert rule_id in {rule["id"] for rule in listed["DATA"]}
     globus("endpoint", "permission", "delete", workspace["collection"], rule_id)
-    assert rule_id not in {rule["id"] for rule in globus("endpoint", "permission", "list", workspace["collection"])["DATA"]}
+    assert rule_id not in {
+        rule["id"] for rule in globus("endpoint", "permission", "list", workspace["collection"])["DATA"]
+    }
 
 
 def test_bookmark_create_and_list(globus, workspace):

@@ -2,6 +2,7 @@
 
 Everything goes over real HTTP: raw header bytes through `requests`, Transfer calls through the SDK.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,25 +43,36 @@ def test_control_api_refuses_the_right_username_with_a_non_ascii_password(emulat
     assert response.json()["code"] == "AuthenticationFailed"
 
 
-@pytest.mark.parametrize("method,path", [
-    ("POST", "v2/oauth2/token"),
-    ("POST", "v2/oauth2/token/introspect"),
-    ("POST", "v2/oauth2/token/revoke"),
-    ("GET", "v2/api/identities?ids=00000000-0000-0000-0000-000000000000"),
-    ("GET", "v2/api/identity_providers"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("POST", "v2/oauth2/token"),
+        ("POST", "v2/oauth2/token/introspect"),
+        ("POST", "v2/oauth2/token/revoke"),
+        ("GET", "v2/api/identities?ids=00000000-0000-0000-0000-000000000000"),
+        ("GET", "v2/api/identity_providers"),
+    ],
+)
 def test_auth_client_authentication_refuses_non_ascii_basic_with_401(emulator, method, path):
     url = emulator.services["auth"] + path
-    response = requests.request(method, url, headers={"Authorization": NON_ASCII_BASIC},
-                                data={"grant_type": "client_credentials", "token": "x"}, timeout=30)
+    response = requests.request(
+        method,
+        url,
+        headers={"Authorization": NON_ASCII_BASIC},
+        data={"grant_type": "client_credentials", "token": "x"},
+        timeout=30,
+    )
     assert response.status_code == 401, response.text
     assert response.json()["errors"][0]["status"] == "401"
 
 
 def test_auth_client_authentication_refuses_a_real_client_with_a_non_ascii_secret(emulator, portal):
-    response = requests.post(emulator.services["auth"] + "v2/oauth2/token",
-                             headers={"Authorization": basic_header(portal["client_id"], "sécret")},
-                             data={"grant_type": "client_credentials"}, timeout=30)
+    response = requests.post(
+        emulator.services["auth"] + "v2/oauth2/token",
+        headers={"Authorization": basic_header(portal["client_id"], "sécret")},
+        data={"grant_type": "client_credentials"},
+        timeout=30,
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -71,8 +83,9 @@ def test_login_form_with_a_non_ascii_csrf_token_is_refused_as_expired(emulator, 
     browser = requests.Session()
     page = browser.get(portal_login.oauth2_get_authorize_url(), timeout=30)
     form = page_forms(page.text)[0]
-    data = dict(form.fields, username="alice@example.edu", password=emulator.user("alice")["password"],
-                csrf_token="jéton")
+    data = dict(
+        form.fields, username="alice@example.edu", password=emulator.user("alice")["password"], csrf_token="jéton"
+    )
     response = browser.post(emulator.base_url + form.action, data=data, allow_redirects=False, timeout=30)
     assert response.status_code == 400
     assert "Form expired" in response.text
@@ -111,8 +124,9 @@ def test_out_of_range_result_marker_is_invalid_marker_400(emulator, finished_sha
 @pytest.mark.parametrize("path", ["successful_transfers", "skipped_errors"])
 def test_out_of_range_marker_on_endpoint_manager_results_is_invalid_marker_400(emulator, finished_shared_task, path):
     carol = transfer_as(emulator, "carol")
-    err = api_error(carol.get, f"/v0.10/endpoint_manager/task/{finished_shared_task}/{path}",
-                    query_params={"marker": str(2**64)})
+    err = api_error(
+        carol.get, f"/v0.10/endpoint_manager/task/{finished_shared_task}/{path}", query_params={"marker": str(2**64)}
+    )
     assert err.http_status == 400
     assert err.code == "ClientError.BadRequest.InvalidMarker"
 

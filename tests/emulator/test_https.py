@@ -1,4 +1,5 @@
 """Collection HTTPS servers: plain `requests` with collection-scoped bearer tokens, over real HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,9 @@ def test_get_streams_the_whole_file_with_metadata(shared, alice_shared):
     assert response.headers["Accept-Ranges"] == "bytes"
     assert response.headers["Content-Type"] == "application/octet-stream"
     assert response.headers["ETag"] and response.headers["Last-Modified"]
-    again = requests.get(shared.url("data.bin"), headers={**bearer(alice_shared), "If-None-Match": response.headers["ETag"]},
-                         timeout=30)
+    again = requests.get(
+        shared.url("data.bin"), headers={**bearer(alice_shared), "If-None-Match": response.headers["ETag"]}, timeout=30
+    )
     assert again.status_code == 304
 
 
@@ -74,14 +76,16 @@ def test_range_requests_return_partial_content(shared, alice_shared, header, fir
     shared.disk("ranged.bin").write_bytes(content)
     response = requests.get(shared.url("ranged.bin"), headers={**bearer(alice_shared), "Range": header}, timeout=30)
     assert response.status_code == 206
-    assert response.content == content[first:last + 1]
+    assert response.content == content[first : last + 1]
     assert response.headers["Content-Range"] == f"bytes {first}-{last}/5000"
     assert response.headers["Content-Length"] == str(last - first + 1)
 
 
 def test_unsatisfiable_range_is_416(shared, alice_shared):
     shared.disk("small.txt").write_text("tiny")
-    response = requests.get(shared.url("small.txt"), headers={**bearer(alice_shared), "Range": "bytes=10-20"}, timeout=30)
+    response = requests.get(
+        shared.url("small.txt"), headers={**bearer(alice_shared), "Range": "bytes=10-20"}, timeout=30
+    )
     assert response.status_code == 416
     assert response.headers["Content-Range"] == "bytes */4"
     assert response.json()["code"] == "RangeNotSatisfiable"
@@ -97,16 +101,19 @@ def test_open_ended_range_past_the_end_is_416(shared, alice_shared):
 HUGE = "9" * 5000  # past Python's 4300-digit limit for int(str)
 
 
-@pytest.mark.parametrize("header, status, content_range", [
-    # b"\xb2" is latin-1 for a superscript two: str.isdigit() says yes, int() says no; not a range at all.
-    (b"bytes=\xb2-", 200, None),
-    (b"bytes=0-\xb2", 200, None),
-    (b"bytes=-\xb2", 200, None),
-    (f"bytes={HUGE}-", 416, "bytes */4"),
-    (f"bytes=0-{HUGE}", 206, "bytes 0-3/4"),
-    (f"bytes=-{HUGE}", 206, "bytes 0-3/4"),
-    (f"bytes={'0' * 5000}1-", 206, "bytes 1-3/4"),
-])
+@pytest.mark.parametrize(
+    "header, status, content_range",
+    [
+        # b"\xb2" is latin-1 for a superscript two: str.isdigit() says yes, int() says no; not a range at all.
+        (b"bytes=\xb2-", 200, None),
+        (b"bytes=0-\xb2", 200, None),
+        (b"bytes=-\xb2", 200, None),
+        (f"bytes={HUGE}-", 416, "bytes */4"),
+        (f"bytes=0-{HUGE}", 206, "bytes 0-3/4"),
+        (f"bytes=-{HUGE}", 206, "bytes 0-3/4"),
+        (f"bytes={'0' * 5000}1-", 206, "bytes 1-3/4"),
+    ],
+)
 def test_hostile_range_numbers_get_a_clear_answer(shared, alice_shared, header, status, content_range):
     shared.disk("small.txt").write_text("tiny")
     response = requests.get(shared.url("small.txt"), headers={**bearer(alice_shared), "Range": header}, timeout=30)
@@ -140,7 +147,9 @@ def test_put_creates_and_replaces_files(shared, alice_shared):
 
 
 def test_put_needs_an_existing_parent_and_a_file_target(shared, alice_shared):
-    missing_parent = requests.put(shared.url("no/such/dir/file.txt"), data=b"x", headers=bearer(alice_shared), timeout=30)
+    missing_parent = requests.put(
+        shared.url("no/such/dir/file.txt"), data=b"x", headers=bearer(alice_shared), timeout=30
+    )
     assert missing_parent.status_code == 404
     assert not shared.disk("no").exists()
     shared.disk("adir").mkdir()

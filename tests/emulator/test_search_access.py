@@ -1,4 +1,5 @@
 """Who sees what in Search: visible_to against each seeded user's identities and groups."""
+
 from __future__ import annotations
 
 import globus_sdk
@@ -74,7 +75,9 @@ def test_get_subject_and_entry_follow_visible_to(search_as, visible, index_id):
 def test_lab_records_describe_the_lab_share(search_as, visible, index_id, emulator):
     lab_share = emulator.collection("cryoem-shared")["id"]
     lab_only = visible("bob") - visible(None)
-    collections = {search_as("bob").get_subject(index_id, s)["entries"][0]["content"]["collection_id"] for s in lab_only}
+    collections = {
+        search_as("bob").get_subject(index_id, s)["entries"][0]["content"]["collection_id"] for s in lab_only
+    }
     assert lab_share in collections
 
 

@@ -3,6 +3,7 @@
 Every test writes subjects of its own (a fresh uuid in the subject and a unique marker word)
 and removes them again, so the seeded records other tests count stay as they were.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -29,7 +30,8 @@ def user_search(emulator):
         if username not in clients:
             token = login_user_tokens(emulator, username, SEARCH_SCOPE)["search.api.globus.org"]["access_token"]
             clients[username] = globus_sdk.SearchClient(
-                base_url=emulator.services["search"], authorizer=globus_sdk.AccessTokenAuthorizer(token))
+                base_url=emulator.services["search"], authorizer=globus_sdk.AccessTokenAuthorizer(token)
+            )
         return clients[username]
 
     return build
@@ -62,8 +64,13 @@ def entry(subject: str, content: dict, visible_to: list[str], entry_id: str | No
 def test_ingest_task_get_subject_and_delete(emulator, automation, user_search, index_id, marker):
     subject = f"https://example.org/datasets/{uuid.uuid4()}"
     carol = urn(emulator, "carol")
-    response = automation.ingest(index_id, {"ingest_type": "GMetaEntry", "ingest_data": entry(
-        subject, {"title": f"Ingested {marker}", "size_bytes": 42}, [carol])})
+    response = automation.ingest(
+        index_id,
+        {
+            "ingest_type": "GMetaEntry",
+            "ingest_data": entry(subject, {"title": f"Ingested {marker}", "size_bytes": 42}, [carol]),
+        },
+    )
     assert response["acknowledged"] is True and response["success"] is True
     assert response["num_documents_ingested"] == 1
 
@@ -89,16 +96,21 @@ def test_ingest_task_get_subject_and_delete(emulator, automation, user_search, i
 def test_gmetalist_entries_replace_and_get_entry(emulator, automation, user_search, index_id, marker):
     subject = f"globus://{uuid.uuid4()}/run/"
     alice = urn(emulator, "alice")
-    gmeta = [entry(subject, {"note": f"{marker} first"}, [alice]),
-             entry(subject, {"note": f"{marker} extra"}, [alice], entry_id="metrics")]
+    gmeta = [
+        entry(subject, {"note": f"{marker} first"}, [alice]),
+        entry(subject, {"note": f"{marker} extra"}, [alice], entry_id="metrics"),
+    ]
     automation.ingest(index_id, {"ingest_type": "GMetaList", "ingest_data": {"gmeta": gmeta}})
     alice_client = user_search("alice")
     assert [e["entry_id"] for e in alice_client.get_subject(index_id, subject)["entries"]] == [None, "metrics"]
-    assert alice_client.get_entry(index_id, subject, entry_id="metrics")["entries"][0]["content"]["note"].endswith("extra")
+    assert alice_client.get_entry(index_id, subject, entry_id="metrics")["entries"][0]["content"]["note"].endswith(
+        "extra"
+    )
 
     # Same subject and entry id again: the entry is replaced, not duplicated.
-    automation.ingest(index_id, {"ingest_type": "GMetaEntry",
-                                 "ingest_data": entry(subject, {"note": f"{marker} second"}, [alice])})
+    automation.ingest(
+        index_id, {"ingest_type": "GMetaEntry", "ingest_data": entry(subject, {"note": f"{marker} second"}, [alice])}
+    )
     entries = alice_client.get_subject(index_id, subject)["entries"]
     assert len(entries) == 2 and entries[0]["content"]["note"].endswith("second")
     assert alice_client.search(index_id, f"{marker} first")["total"] == 0
@@ -112,14 +124,23 @@ def test_gmetalist_entries_replace_and_get_entry(emulator, automation, user_sear
 def test_more_occurrences_rank_higher_and_boosts_reweigh_fields(emulator, automation, user_search, index_id, marker):
     carol = urn(emulator, "carol")
     described, repeated = (f"https://example.org/{marker}/{name}" for name in ("described", "repeated"))
-    automation.ingest(index_id, {"ingest_type": "GMetaList", "ingest_data": {"gmeta": [
-        entry(described, {"title": marker, "description": f"about {marker}"}, [carol]),
-        entry(repeated, {"title": f"{marker} {marker} {marker}"}, [carol]),
-    ]}})
+    automation.ingest(
+        index_id,
+        {
+            "ingest_type": "GMetaList",
+            "ingest_data": {
+                "gmeta": [
+                    entry(described, {"title": marker, "description": f"about {marker}"}, [carol]),
+                    entry(repeated, {"title": f"{marker} {marker} {marker}"}, [carol]),
+                ]
+            },
+        },
+    )
     plain = user_search("carol").search(index_id, marker)
     assert [item["subject"] for item in plain["gmeta"]] == [repeated, described]
-    boosted = user_search("carol").post_search(index_id, {"q": marker, "boosts": [
-        {"field_name": "description", "factor": 10}]})
+    boosted = user_search("carol").post_search(
+        index_id, {"q": marker, "boosts": [{"field_name": "description", "factor": 10}]}
+    )
     assert [item["subject"] for item in boosted["gmeta"]] == [described, repeated]
     automation.batch_delete_by_subject(index_id, [described, repeated])
     assert user_search("carol").search(index_id, marker)["total"] == 0
@@ -127,8 +148,17 @@ def test_more_occurrences_rank_higher_and_boosts_reweigh_fields(emulator, automa
 
 def test_phrases_match_at_the_start_and_end_of_a_value(emulator, automation, user_search, index_id, marker):
     subject = f"https://example.org/{marker}/phrase"
-    automation.ingest(index_id, {"ingest_type": "GMetaEntry", "ingest_data": entry(
-        subject, {"title": f"{marker} opening words", "note": f"closing with {marker}-tail"}, [urn(emulator, "carol")])})
+    automation.ingest(
+        index_id,
+        {
+            "ingest_type": "GMetaEntry",
+            "ingest_data": entry(
+                subject,
+                {"title": f"{marker} opening words", "note": f"closing with {marker}-tail"},
+                [urn(emulator, "carol")],
+            ),
+        },
+    )
     carol = user_search("carol")
     for phrase in (f"{marker} opening", f"with {marker} tail", f"{marker}-tail"):
         assert carol.search(index_id, f'"{phrase}"')["total"] == 1, phrase
@@ -139,12 +169,21 @@ def test_phrases_match_at_the_start_and_end_of_a_value(emulator, automation, use
 def test_delete_by_query_removes_only_matches(emulator, automation, user_search, index_id, marker):
     carol = urn(emulator, "carol")
     keep, drop = (f"https://example.org/{marker}/{name}" for name in ("keep", "drop"))
-    automation.ingest(index_id, {"ingest_type": "GMetaList", "ingest_data": {"gmeta": [
-        entry(keep, {"title": marker, "stage": "final"}, [carol]),
-        entry(drop, {"title": marker, "stage": "draft"}, [carol]),
-    ]}})
-    task = automation.delete_by_query(index_id, {"q": marker, "filters": [
-        {"type": "match_any", "field_name": "stage", "values": ["draft"]}]})
+    automation.ingest(
+        index_id,
+        {
+            "ingest_type": "GMetaList",
+            "ingest_data": {
+                "gmeta": [
+                    entry(keep, {"title": marker, "stage": "final"}, [carol]),
+                    entry(drop, {"title": marker, "stage": "draft"}, [carol]),
+                ]
+            },
+        },
+    )
+    task = automation.delete_by_query(
+        index_id, {"q": marker, "filters": [{"type": "match_any", "field_name": "stage", "values": ["draft"]}]}
+    )
     assert automation.get_task(task["task_id"])["state"] == "SUCCESS"
     assert [item["subject"] for item in user_search("carol").search(index_id, marker)["gmeta"]] == [keep]
     automation.delete_subject(index_id, keep)
@@ -152,8 +191,9 @@ def test_delete_by_query_removes_only_matches(emulator, automation, user_search,
 
 def test_public_ingest_is_visible_anonymously(emulator, automation, index_id, marker):
     subject = f"https://example.org/{marker}"
-    automation.ingest(index_id, {"ingest_type": "GMetaEntry",
-                                 "ingest_data": entry(subject, {"title": marker}, ["public"])})
+    automation.ingest(
+        index_id, {"ingest_type": "GMetaEntry", "ingest_data": entry(subject, {"title": marker}, ["public"])}
+    )
     anonymous = globus_sdk.SearchClient(base_url=emulator.services["search"])
     try:
         assert [item["subject"] for item in anonymous.search(index_id, marker)["gmeta"]] == [subject]
@@ -163,7 +203,10 @@ def test_public_ingest_is_visible_anonymously(emulator, automation, index_id, ma
 
 
 def test_readers_cannot_write_and_anonymous_callers_must_log_in(emulator, user_search, index_id, marker):
-    doc = {"ingest_type": "GMetaEntry", "ingest_data": entry(f"https://example.org/{marker}", {"t": marker}, ["public"])}
+    doc = {
+        "ingest_type": "GMetaEntry",
+        "ingest_data": entry(f"https://example.org/{marker}", {"t": marker}, ["public"]),
+    }
     with pytest.raises(globus_sdk.SearchAPIError) as caught:
         user_search("dave").ingest(index_id, doc)
     assert caught.value.http_status == 403 and caught.value.code == "Forbidden.Generic"
@@ -206,8 +249,10 @@ def test_one_bad_entry_rejects_the_whole_list(emulator, automation, user_search,
 
 def test_tasks_of_an_index_are_listed_for_writers(automation, index_id, emulator, marker):
     subject = f"https://example.org/{marker}"
-    task_id = automation.ingest(index_id, {"ingest_type": "GMetaEntry", "ingest_data": entry(
-        subject, {"title": marker}, [urn(emulator, "carol")])})["task_id"]
+    task_id = automation.ingest(
+        index_id,
+        {"ingest_type": "GMetaEntry", "ingest_data": entry(subject, {"title": marker}, [urn(emulator, "carol")])},
+    )["task_id"]
     listed = automation.get_task_list(index_id)["tasks"]
     assert task_id in {t["task_id"] for t in listed}
     automation.delete_subject(index_id, subject)
@@ -225,15 +270,19 @@ def test_own_index_lifecycle_and_roles(emulator, user_search, marker):
     bob = urn(emulator, "bob")
     role = dave.create_role(new_index, {"role_name": "writer", "principal": bob})
     assert role["principal"] == bob and role["principal_type"] == "identity"
-    user_search("bob").ingest(new_index, {"ingest_type": "GMetaEntry", "ingest_data": entry(
-        "https://example.org/x", {"title": marker}, ["public"])})
+    user_search("bob").ingest(
+        new_index,
+        {"ingest_type": "GMetaEntry", "ingest_data": entry("https://example.org/x", {"title": marker}, ["public"])},
+    )
     assert dave.search(new_index, marker)["total"] == 1
     updated = dave.update_index(new_index, display_name=f"Renamed {marker}")
     assert updated["display_name"] == f"Renamed {marker}"
     dave.delete_role(new_index, role["id"])
     with pytest.raises(globus_sdk.SearchAPIError):
-        user_search("bob").ingest(new_index, {"ingest_type": "GMetaEntry", "ingest_data": entry(
-            "https://example.org/y", {"title": marker}, ["public"])})
+        user_search("bob").ingest(
+            new_index,
+            {"ingest_type": "GMetaEntry", "ingest_data": entry("https://example.org/y", {"title": marker}, ["public"])},
+        )
     assert dave.delete_index(new_index)["acknowledged"] is True
     assert dave.reopen_index(new_index)["acknowledged"] is True
     with pytest.raises(globus_sdk.SearchAPIError) as caught:

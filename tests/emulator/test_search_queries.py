@@ -3,12 +3,13 @@
 Expected answers are computed from the index itself: every public record is read once through
 the paginated API, and each query's result is compared with the same rule applied in Python.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import globus_sdk
 import pytest
@@ -187,15 +188,17 @@ def test_range_filters_on_numbers_and_dates(anonymous, index_id, public_records)
 
     cutoff = "2023-01-01"
     before = {"type": "range", "field_name": "date_published", "values": [{"from": "*", "to": cutoff}]}
-    limit = datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp()
+    limit = datetime(2023, 1, 1, tzinfo=UTC).timestamp()
     expected_before = {s for s, c in public_records.items() if epoch(c["date_published"]) < limit}
     assert all_matching(anonymous, index_id, {"q": "*", "filters": [before]}) == expected_before
     assert 0 < len(expected_before) < len(public_records)
 
 
 def test_terms_facet_counts_match_records(anonymous, index_id, public_records):
-    result = anonymous.post_search(index_id, {"q": "*", "limit": 0, "facets": [
-        {"name": "Domain", "field_name": "domain", "type": "terms", "size": 20}]})
+    result = anonymous.post_search(
+        index_id,
+        {"q": "*", "limit": 0, "facets": [{"name": "Domain", "field_name": "domain", "type": "terms", "size": 20}]},
+    )
     assert result["count"] == 0 and result["gmeta"] == []
     (facet,) = result["facet_results"]
     assert facet["name"] == "Domain"
@@ -207,12 +210,21 @@ def test_terms_facet_counts_match_records(anonymous, index_id, public_records):
 
 def test_histogram_facets_and_sum(anonymous, index_id, public_records):
     biggest = max(c["size_bytes"] for c in public_records.values())
-    query = {"q": "*", "limit": 0, "facets": [
-        {"name": "year", "field_name": "date_published", "type": "date_histogram", "date_interval": "year"},
-        {"name": "size", "field_name": "size_bytes", "type": "numeric_histogram", "size": 4,
-         "histogram_range": {"low": 0, "high": biggest + 1}},
-        {"name": "bytes", "field_name": "size_bytes", "type": "sum"},
-    ]}
+    query = {
+        "q": "*",
+        "limit": 0,
+        "facets": [
+            {"name": "year", "field_name": "date_published", "type": "date_histogram", "date_interval": "year"},
+            {
+                "name": "size",
+                "field_name": "size_bytes",
+                "type": "numeric_histogram",
+                "size": 4,
+                "histogram_range": {"low": 0, "high": biggest + 1},
+            },
+            {"name": "bytes", "field_name": "size_bytes", "type": "sum"},
+        ],
+    }
     year, size, total = anonymous.post_search(index_id, query)["facet_results"]
     by_year = Counter(c["date_published"][:4] for c in public_records.values())
     assert {b["value"]["from"][:4]: b["count"] for b in year["buckets"]} == dict(by_year)
@@ -223,17 +235,21 @@ def test_histogram_facets_and_sum(anonymous, index_id, public_records):
 
 def test_facets_ignore_post_facet_filters(anonymous, index_id, public_records):
     domain = sorted({c["domain"] for c in public_records.values()})[0]
-    query = {"q": "*", "limit": 100,
-             "facets": [{"field_name": "domain", "size": 20}],
-             "post_facet_filters": [{"type": "match_any", "field_name": "domain", "values": [domain]}]}
+    query = {
+        "q": "*",
+        "limit": 100,
+        "facets": [{"field_name": "domain", "size": 20}],
+        "post_facet_filters": [{"type": "match_any", "field_name": "domain", "values": [domain]}],
+    }
     result = anonymous.post_search(index_id, query)
     assert {item["entries"][0]["content"]["domain"] for item in result["gmeta"]} == {domain}
     assert sum(b["count"] for b in result["facet_results"][0]["buckets"]) == len(public_records)
 
 
 def test_sort_by_date_and_by_text(anonymous, index_id, public_records):
-    newest = anonymous.post_search(index_id, {"q": "*", "limit": 20,
-                                              "sort": [{"field_name": "date_published", "order": "desc"}]})
+    newest = anonymous.post_search(
+        index_id, {"q": "*", "limit": 20, "sort": [{"field_name": "date_published", "order": "desc"}]}
+    )
     dates = [item["entries"][0]["content"]["date_published"] for item in newest["gmeta"]]
     assert dates == sorted((c["date_published"] for c in public_records.values()), reverse=True)[:20]
     by_title = anonymous.post_search(index_id, {"q": "*", "limit": 20, "sort": [{"field_name": "title"}]})
@@ -274,13 +290,25 @@ def test_query_with_no_searchable_words_matches_nothing(anonymous, index_id):
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ({"q": "*", "filters": [{"type": "fuzzy", "field_name": "title", "values": ["x"]}]}, "BadRequest.ValidationError"),
-        ({"q": "*", "filters": [{"type": "range", "field_name": "size_bytes", "values": [{"low": 1}]}]},
-         "BadRequest.ValidationError"),
-        ({"q": "*", "facets": [{"field_name": "date_published", "type": "date_histogram", "date_interval": "fortnight"}]},
-         "BadRequest.ValidationError"),
-        ({"q": "*", "facets": [{"field_name": "size_bytes", "type": "numeric_histogram", "size": 3}]},
-         "BadRequest.ValidationError"),
+        (
+            {"q": "*", "filters": [{"type": "fuzzy", "field_name": "title", "values": ["x"]}]},
+            "BadRequest.ValidationError",
+        ),
+        (
+            {"q": "*", "filters": [{"type": "range", "field_name": "size_bytes", "values": [{"low": 1}]}]},
+            "BadRequest.ValidationError",
+        ),
+        (
+            {
+                "q": "*",
+                "facets": [{"field_name": "date_published", "type": "date_histogram", "date_interval": "fortnight"}],
+            },
+            "BadRequest.ValidationError",
+        ),
+        (
+            {"q": "*", "facets": [{"field_name": "size_bytes", "type": "numeric_histogram", "size": 3}]},
+            "BadRequest.ValidationError",
+        ),
         ({"q": "*", "sort": [{"field_name": "title", "order": "sideways"}]}, "BadRequest.ValidationError"),
         ({"q": "(unbalanced", "advanced": True}, "BadRequest.InvalidQuery"),
         ({"q": "size_bytes:[1 TO 5]", "advanced": True}, "BadRequest.InvalidQuery"),
@@ -299,8 +327,12 @@ def test_bad_queries_are_400_with_a_globus_code(anonymous, index_id, body, code)
 
 
 def test_non_json_body_and_unknown_index(anonymous, index_id, emulator):
-    response = requests.post(f"{emulator.services['search']}v1/index/{index_id}/search", data="q=*",
-                             headers={"Content-Type": "text/plain"}, timeout=30)
+    response = requests.post(
+        f"{emulator.services['search']}v1/index/{index_id}/search",
+        data="q=*",
+        headers={"Content-Type": "text/plain"},
+        timeout=30,
+    )
     assert response.status_code == 400 and response.json()["code"] == "BadRequest.Generic"
     with pytest.raises(globus_sdk.SearchAPIError) as caught:
         anonymous.post_search("00000000-0000-0000-0000-000000000000", {"q": "*"})
@@ -308,8 +340,9 @@ def test_non_json_body_and_unknown_index(anonymous, index_id, emulator):
 
 
 def test_an_invalid_token_is_refused_even_for_public_data(emulator, index_id):
-    client = globus_sdk.SearchClient(base_url=emulator.services["search"],
-                                     authorizer=globus_sdk.AccessTokenAuthorizer("not-a-real-token"))
+    client = globus_sdk.SearchClient(
+        base_url=emulator.services["search"], authorizer=globus_sdk.AccessTokenAuthorizer("not-a-real-token")
+    )
     with pytest.raises(globus_sdk.SearchAPIError) as caught:
         client.search(index_id, "*")
     assert caught.value.http_status == 401

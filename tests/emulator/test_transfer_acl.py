@@ -1,4 +1,5 @@
 """Guest-collection access rules (ACLs): CRUD through the SDK, their effect, and bad input."""
+
 from __future__ import annotations
 
 import shutil
@@ -39,8 +40,12 @@ def rules(carol):
 
 
 def dave_rule(emulator, path: str = "/run 01/", permissions: str = "r") -> dict:
-    return {"principal_type": "identity", "principal": emulator.user("dave")["identity_id"],
-            "path": path, "permissions": permissions}
+    return {
+        "principal_type": "identity",
+        "principal": emulator.user("dave")["identity_id"],
+        "path": path,
+        "permissions": permissions,
+    }
 
 
 def test_access_list_shows_the_seeded_group_rule(emulator, carol):
@@ -119,8 +124,11 @@ def test_owner_manages_rules_on_own_share_and_others_cannot(emulator):
     for user in ("bob", "dave"):
         error = api_error(transfer_as(emulator, user).endpoint_acl_list, PROJECT)
         assert error.http_status == 403 and error.code == "PermissionDenied"
-    error = api_error(transfer_as(emulator, "dave").add_endpoint_acl_rule, SHARED,
-                      {"DATA_TYPE": "access", **dave_rule(emulator, "/", "rw")})
+    error = api_error(
+        transfer_as(emulator, "dave").add_endpoint_acl_rule,
+        SHARED,
+        {"DATA_TYPE": "access", **dave_rule(emulator, "/", "rw")},
+    )
     assert error.http_status == 403
 
 
@@ -131,7 +139,9 @@ def test_acl_rules_exist_only_on_guest_collections(carol):
 
 def test_duplicate_rule_is_409_exists(emulator, carol, rules):
     rules(**dave_rule(emulator, "/processed/"))
-    error = api_error(carol.add_endpoint_acl_rule, SHARED, {"DATA_TYPE": "access", **dave_rule(emulator, "/processed/")})
+    error = api_error(
+        carol.add_endpoint_acl_rule, SHARED, {"DATA_TYPE": "access", **dave_rule(emulator, "/processed/")}
+    )
     assert error.http_status == 409 and error.code == "Exists"
 
 

@@ -1,4 +1,5 @@
 """Collection roles through the SDK: listing, granting, revoking, and their effect on ACL management."""
+
 from __future__ import annotations
 
 import uuid
@@ -54,8 +55,11 @@ def test_grant_get_and_revoke(emulator, carol, granted):
     bob_id = emulator.user("bob")["identity_id"]
     document = granted(ARCHIVE, bob_id, "activity_monitor")
     assert document["DATA_TYPE"] == "role"
-    assert (document["principal_type"], document["principal"], document["role"]) == ("identity", bob_id,
-                                                                                      "activity_monitor")
+    assert (document["principal_type"], document["principal"], document["role"]) == (
+        "identity",
+        bob_id,
+        "activity_monitor",
+    )
     fetched = carol.get_endpoint_role(ARCHIVE, document["id"])
     assert fetched.data == document
     assert "activity_monitor" in transfer_as(emulator, "bob").get_endpoint(ARCHIVE)["my_effective_roles"]
@@ -85,16 +89,22 @@ def test_group_roles_apply_to_members(emulator, granted):
 def test_duplicate_role_is_409(emulator, carol, granted):
     bob_id = emulator.user("bob")["identity_id"]
     granted(ARCHIVE, bob_id, "activity_manager")
-    error = api_error(carol.add_endpoint_role, ARCHIVE,
-                      {"DATA_TYPE": "role", "principal_type": "identity", "principal": bob_id, "role": "activity_manager"})
+    error = api_error(
+        carol.add_endpoint_role,
+        ARCHIVE,
+        {"DATA_TYPE": "role", "principal_type": "identity", "principal": bob_id, "role": "activity_manager"},
+    )
     assert error.http_status == 409 and error.code == "Exists"
 
 
 def test_only_administrators_change_roles(emulator):
     bob_id = emulator.user("bob")["identity_id"]
     for user in ("alice", "dave"):
-        error = api_error(transfer_as(emulator, user).add_endpoint_role, ARCHIVE,
-                          {"principal_type": "identity", "principal": bob_id, "role": "administrator"})
+        error = api_error(
+            transfer_as(emulator, user).add_endpoint_role,
+            ARCHIVE,
+            {"principal_type": "identity", "principal": bob_id, "role": "administrator"},
+        )
         assert error.http_status == 403, user
     assert api_error(transfer_as(emulator, "dave").endpoint_role_list, ARCHIVE).http_status == 403
 
@@ -106,8 +116,12 @@ def test_only_administrators_change_roles(emulator):
         {"principal_type": "anonymous", "principal": "", "role": "administrator"},
         {"principal_type": "identity", "principal": "bob", "role": "administrator"},
         {"principal_type": "identity", "role": "administrator"},
-        {"principal_type": "identity", "principal": "6062f76a-ea77-5439-ab94-d744001da8d6", "role": "activity_manager",
-         "colour": "red"},
+        {
+            "principal_type": "identity",
+            "principal": "6062f76a-ea77-5439-ab94-d744001da8d6",
+            "role": "activity_manager",
+            "colour": "red",
+        },
     ],
 )
 def test_invalid_roles_are_400(carol, body):

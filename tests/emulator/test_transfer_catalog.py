@@ -1,4 +1,5 @@
 """Endpoint search and endpoint documents, driven through the real globus_sdk.TransferClient."""
+
 from __future__ import annotations
 
 import globus_sdk
@@ -139,7 +140,9 @@ def test_search_filters_by_entity_type_owner_and_host(emulator):
     assert ids(hosted) == [SHARED]
     owned_by_alice = tc.endpoint_search(filter_owner_id=emulator.user("alice")["identity_id"])
     assert ids(owned_by_alice) == []  # both of alice's collections are private
-    owned_by_carol = transfer_as(emulator, "alice").endpoint_search(filter_owner_id=emulator.user("carol")["identity_id"])
+    owned_by_carol = transfer_as(emulator, "alice").endpoint_search(
+        filter_owner_id=emulator.user("carol")["identity_id"]
+    )
     assert set(ids(owned_by_carol)) == {CAMPUS, ARCHIVE, SHARED, PUBLIC}
     assert ids(tc.endpoint_search("example", filter_non_functional=True)) == []
 

@@ -1,4 +1,5 @@
 """Per-user bookmarks through the SDK: CRUD, privacy between users and bad input."""
+
 from __future__ import annotations
 
 import uuid
@@ -66,8 +67,9 @@ def test_bookmarks_are_private_to_their_owner(emulator, bookmarks):
 def test_names_are_unique_per_user(emulator, bookmarks):
     name = unique("same name")
     first = bookmarks("alice", name)
-    error = api_error(transfer_as(emulator, "alice").create_bookmark,
-                      {"name": name, "endpoint_id": SHARED, "path": "/run 02/"})
+    error = api_error(
+        transfer_as(emulator, "alice").create_bookmark, {"name": name, "endpoint_id": SHARED, "path": "/run 02/"}
+    )
     assert error.http_status == 409 and error.code == "Exists"
     assert bookmarks("bob", name)["name"] == name  # another user may use the same name
     other = bookmarks("alice", unique("other"))

@@ -1,4 +1,5 @@
 """ls, stat, mkdir and rename through the real globus_sdk.TransferClient, including hostile input."""
+
 from __future__ import annotations
 
 import os
@@ -113,9 +114,19 @@ def test_ls_pages_with_limit_and_offset(alice):
 
 @pytest.mark.parametrize(
     "params",
-    [{"orderby": "colour ASC"}, {"orderby": "name SIDEWAYS"}, {"filter": "colour:red"}, {"filter": "size:>big"},
-     {"filter": "type:socket"}, {"filter": "last_modified:yesterday,"}, {"filter": "name"}, {"limit": 0},
-     {"limit": 100001}, {"offset": -1}, {"show_hidden": "maybe"}],
+    [
+        {"orderby": "colour ASC"},
+        {"orderby": "name SIDEWAYS"},
+        {"filter": "colour:red"},
+        {"filter": "size:>big"},
+        {"filter": "type:socket"},
+        {"filter": "last_modified:yesterday,"},
+        {"filter": "name"},
+        {"limit": 0},
+        {"limit": 100001},
+        {"offset": -1},
+        {"show_hidden": "maybe"},
+    ],
 )
 def test_bad_ls_parameters_are_400(alice, params):
     error = api_error(alice.get, f"/v0.10/operation/endpoint/{SHARED}/ls", query_params=params)
@@ -183,8 +194,18 @@ def test_rename_failures_change_nothing(alice, workdir):
 
 @pytest.mark.parametrize(
     "name",
-    ["name with spaces", "Müller_2024 ü 日本語", "it's \"quoted\" & $dollar", "-rf", "%2e%2e", "..dots..",
-     "semi;colon|pipe", "tab\there", "back\\slash", "#hash?query"],
+    [
+        "name with spaces",
+        "Müller_2024 ü 日本語",
+        'it\'s "quoted" & $dollar',
+        "-rf",
+        "%2e%2e",
+        "..dots..",
+        "semi;colon|pipe",
+        "tab\there",
+        "back\\slash",
+        "#hash?query",
+    ],
 )
 def test_hostile_names_stay_literal_and_inside(alice, workdir, name):
     path, on_disk = workdir
@@ -251,8 +272,14 @@ def test_symlinks_leading_out_are_listed_but_never_followed(emulator, alice, wor
 
 def test_malformed_and_unexpected_bodies_are_400(alice):
     url = f"/v0.10/operation/endpoint/{LAPTOP}/mkdir"
-    for body in ("{not json", "[1, 2]", {"DATA_TYPE": "mkdir"}, {"path": "/x/", "colour": "red"},
-                 {"DATA_TYPE": "rename", "path": "/x/"}, {"path": 42}):
+    for body in (
+        "{not json",
+        "[1, 2]",
+        {"DATA_TYPE": "mkdir"},
+        {"path": "/x/", "colour": "red"},
+        {"DATA_TYPE": "rename", "path": "/x/"},
+        {"path": 42},
+    ):
         error = api_error(alice.post, url, data=body)
         assert error.http_status == 400, body
     error = api_error(alice.post, f"/v0.10/operation/endpoint/{LAPTOP}/rename", data={"old_path": "/a"})

@@ -1,4 +1,5 @@
 """Who may list and change what: mapped, guest, personal and public collections, consent, outages."""
+
 from __future__ import annotations
 
 import shutil
@@ -132,6 +133,7 @@ def test_collection_serves_again_after_outage(emulator):
 
 
 def test_availability_of_unknown_collection_is_404(emulator):
-    response = emulator.control_post("collections/00000000-0000-0000-0000-000000000000/availability",
-                                     {"available": False})
+    response = emulator.control_post(
+        "collections/00000000-0000-0000-0000-000000000000/availability", {"available": False}
+    )
     assert response.status_code == 404

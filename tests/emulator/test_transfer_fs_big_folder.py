@@ -1,4 +1,5 @@
 """The 100,000-entry folder: created once through the control API, listed page by page."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Over HTTP the real TransferClient lists folders the emulator has cached (their c
 then changes them through mkdir, rename, a transfer and a delete task, each seen on the very next ls,
 including several changes within one second. In-process tests cover the cache's own rules.
 """
+
 from __future__ import annotations
 
 import os
@@ -70,8 +71,10 @@ def wait_done(tc: globus_sdk.TransferClient, task_id: str) -> None:
 
 def test_repeated_pages_of_a_cached_folder_are_consistent_slices(alice, settled_folder):
     path, _ = settled_folder
-    pages = [alice.operation_ls(LAPTOP, path=path, orderby=BROWSE_ORDER, limit=7, offset=offset)
-             for offset in range(0, 35, 7)]
+    pages = [
+        alice.operation_ls(LAPTOP, path=path, orderby=BROWSE_ORDER, limit=7, offset=offset)
+        for offset in range(0, 35, 7)
+    ]
     assert [entry for page in pages for entry in names(page)] == [f"file_{i:03d}.txt" for i in range(30)]
     assert {page["total"] for page in pages} == {30}
     assert [page["has_next_page"] for page in pages] == [True, True, True, True, False]
@@ -124,6 +127,7 @@ def test_size_order_is_never_served_stale_after_an_in_place_write(alice, settled
 
 # ---- in-process rules ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def request_context():
     LISTING_CACHE.clear()
@@ -133,8 +137,15 @@ def request_context():
 
 
 def page(directory: Path, orderby: str = "type ASC,name ASC", filters: tuple[str, ...] = (), root: Path | None = None):
-    return list_directory(directory, root or directory, show_hidden=False, filters=parse_listing_filters(list(filters)),
-                          order_key=parse_listing_orderby(orderby), offset=0, limit=100)
+    return list_directory(
+        directory,
+        root or directory,
+        show_hidden=False,
+        filters=parse_listing_filters(list(filters)),
+        order_key=parse_listing_orderby(orderby),
+        offset=0,
+        limit=100,
+    )
 
 
 def test_a_recently_changed_folder_is_listed_but_not_cached(tmp_path, request_context):

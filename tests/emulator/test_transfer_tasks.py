@@ -3,6 +3,7 @@
 Covers submission (ids, duplicates, validation, permissions), the task documents and lists, and
 the response shapes of the SDK's own `globus_sdk.testing` fixtures.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -175,7 +176,13 @@ def test_another_users_task_is_invisible(alice, bob, public, laptop):
     task_id = small_transfer(alice, public[0], laptop[0], label="private to alice")["task_id"]
     wait_done(alice, task_id)
 
-    for call in (bob.get_task, bob.cancel_task, bob.task_event_list, bob.task_successful_transfers, bob.task_pause_info):
+    for call in (
+        bob.get_task,
+        bob.cancel_task,
+        bob.task_event_list,
+        bob.task_successful_transfers,
+        bob.task_pause_info,
+    ):
         with pytest.raises(globus_sdk.TransferAPIError) as err:
             call(task_id)
         assert err.value.http_status == 404
@@ -224,12 +231,19 @@ def test_update_task_changes_label_only_while_running(alice, public, laptop):
         ({"verify_checksum": "yes"}, "ClientError.BadRequest"),
         ({"deadline": "next tuesday"}, "ClientError.BadRequest.InvalidDeadline"),
         ({"label": "two\nlines"}, "ClientError.BadRequest.InvalidLabel"),
-        ({"filter_rules": [{"DATA_TYPE": "filter_rule", "method": "maybe", "name": "*.txt"}]}, "ClientError.BadRequest"),
+        (
+            {"filter_rules": [{"DATA_TYPE": "filter_rule", "method": "maybe", "name": "*.txt"}]},
+            "ClientError.BadRequest",
+        ),
         ({"DATA": []}, "ClientError.BadRequest.NoTransferItems"),
-        ({"DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/a", "destination_path": "/b", "colour": 1}]},
-         "ClientError.BadRequest.UnknownField"),
-        ({"DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/../../etc/passwd", "destination_path": "/b"}]},
-         "EndpointPermissionDenied"),
+        (
+            {"DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/a", "destination_path": "/b", "colour": 1}]},
+            "ClientError.BadRequest.UnknownField",
+        ),
+        (
+            {"DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/../../etc/passwd", "destination_path": "/b"}]},
+            "EndpointPermissionDenied",
+        ),
     ],
 )
 def test_invalid_transfer_documents_are_refused_and_create_nothing(alice, public, laptop, change, code):
@@ -299,4 +313,6 @@ def test_mapped_collection_needs_data_access_consent_at_submit(emulator, public)
     accepted = consented.submit_transfer(data)
     assert wait_done(consented, accepted["task_id"])["status"] == "SUCCEEDED"
     copied = Path(cluster["data_root"]) / data["DATA"][0]["destination_path"].lstrip("/")
-    assert copied.read_bytes() == (Path(emulator.collection("public-reference")["data_root"]) / "README.txt").read_bytes()
+    assert (
+        copied.read_bytes() == (Path(emulator.collection("public-reference")["data_root"]) / "README.txt").read_bytes()
+    )

@@ -3,6 +3,7 @@
 Source trees are written straight into a collection's folder, the task is submitted with the
 SDK over HTTP, and the destination folder is inspected afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,7 +74,10 @@ def test_recursive_transfer_copies_the_whole_tree(alice, area):
     assert task["directories"] == 4
     assert task["bytes_transferred"] == sum(len(v) for v in area.files("src").values())
     assert task["subtasks_succeeded"] == task["subtasks_total"] == 1 + 5 + 4
-    paths = {(t["source_path"], t["destination_path"]) for t in alice.paginated.task_successful_transfers(task["task_id"]).items()}
+    paths = {
+        (t["source_path"], t["destination_path"])
+        for t in alice.paginated.task_successful_transfers(task["task_id"]).items()
+    }
     assert (f"{area.path}/src/nested/c.txt", f"{area.path}/dst/nested/c.txt") in paths
     assert len(paths) == 5
 
@@ -121,7 +125,9 @@ def test_sync_level_decides_which_files_are_copied(alice, area, level, copied):
     options = {} if level is None else {"sync_level": level}
     task = run(alice, area, [("src/", "dst/", True)], **options)
     assert task["status"] == "SUCCEEDED"
-    transferred = {Path(t["destination_path"]).name for t in alice.paginated.task_successful_transfers(task["task_id"]).items()}
+    transferred = {
+        Path(t["destination_path"]).name for t in alice.paginated.task_successful_transfers(task["task_id"]).items()
+    }
     assert transferred == copied
     after = area.files("dst")
     for name in {"same.txt", "size.txt", "newer.txt", "content.txt"} - copied:
@@ -175,8 +181,12 @@ def test_external_checksum_must_match(alice, area):
     content = b"checked content"
     area.write("src/file.txt", content)
     good = globus_sdk.TransferData(area.collection_id, area.collection_id)
-    good.add_item(f"{area.path}/src/file.txt", f"{area.path}/good/file.txt",
-                  external_checksum=hashlib.sha256(content).hexdigest(), checksum_algorithm="SHA256")
+    good.add_item(
+        f"{area.path}/src/file.txt",
+        f"{area.path}/good/file.txt",
+        external_checksum=hashlib.sha256(content).hexdigest(),
+        checksum_algorithm="SHA256",
+    )
     assert wait_done(alice, alice.submit_transfer(good)["task_id"])["status"] == "SUCCEEDED"
 
     bad = globus_sdk.TransferData(area.collection_id, area.collection_id)
@@ -218,8 +228,15 @@ def test_missing_source_fails_unless_skip_source_errors(alice, area):
 
 def test_encrypt_data_and_notifications_are_recorded(alice, area):
     area.write("src/x.txt", "x")
-    task = run(alice, area, [("src/x.txt", "dst/x.txt", False)], encrypt_data=True,
-               notify_on_succeeded=False, notify_on_failed=False, notify_on_inactive=False)
+    task = run(
+        alice,
+        area,
+        [("src/x.txt", "dst/x.txt", False)],
+        encrypt_data=True,
+        notify_on_succeeded=False,
+        notify_on_failed=False,
+        notify_on_inactive=False,
+    )
     assert task["status"] == "SUCCEEDED" and task["encrypt_data"] is True
     assert (area.disk / "dst/x.txt").read_text() == "x"
 
@@ -324,8 +341,9 @@ def test_recursive_symlinks_ignore_keep_or_copy(alice, area, mode):
     area.write("src/real.txt", "pointed at")
     os.symlink("real.txt", area.disk / "src/link.txt")
     os.symlink("/etc/hostname", area.disk / "src/outside")
-    data = globus_sdk.TransferData(area.collection_id, area.collection_id,
-                                   additional_fields={"recursive_symlinks": mode})
+    data = globus_sdk.TransferData(
+        area.collection_id, area.collection_id, additional_fields={"recursive_symlinks": mode}
+    )
     data.add_item(f"{area.path}/src/", f"{area.path}/dst/", recursive=True)
     task = wait_done(alice, alice.submit_transfer(data)["task_id"])
 

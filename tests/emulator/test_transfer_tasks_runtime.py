@@ -3,6 +3,7 @@
 Tasks are slowed with the control API's `throughput` setting so their intermediate states can be
 observed; tests wait for states (bounded polling), never for durations.
 """
+
 from __future__ import annotations
 
 import os
@@ -145,7 +146,11 @@ def test_active_tasks_resume_after_an_emulator_restart(tmp_path):
         data.add_item("/restart/first.txt", "/restart/out/first.txt")
         data.add_item("/restart/survivor.bin", "/restart/out/survivor.bin")
         task_id = tc.submit_transfer(data)["task_id"]
-        poll(tc, task_id, lambda t: t["files_transferred"] == 1 and t["bytes_transferred"] > len("copied before the restart"))
+        poll(
+            tc,
+            task_id,
+            lambda t: t["files_transferred"] == 1 and t["bytes_transferred"] > len("copied before the restart"),
+        )
     finally:
         stop_emulator(process)
 
@@ -160,6 +165,9 @@ def test_active_tasks_resume_after_an_emulator_restart(tmp_path):
         codes = [e["code"] for e in tc.paginated.task_event_list(task_id).items()]
         assert "RESTARTED" in codes and "STARTED" in codes
         transfers = list(tc.paginated.task_successful_transfers(task_id).items())
-        assert sorted(t["destination_path"] for t in transfers) == ["/restart/out/first.txt", "/restart/out/survivor.bin"]
+        assert sorted(t["destination_path"] for t in transfers) == [
+            "/restart/out/first.txt",
+            "/restart/out/survivor.bin",
+        ]
     finally:
         stop_emulator(process)

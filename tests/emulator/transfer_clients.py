@@ -2,6 +2,7 @@
 
 Tokens are cached per (emulator, user, scope) so a test module logs each user in once.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -3,6 +3,7 @@
 The fuzz sends thousands of hostile requests that may create folders, bookmarks and tasks, so it
 gets its own emulator and portal database (thrown away afterwards) instead of the session ones.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -78,17 +79,28 @@ def _log_in(app: Flask, emulator: RunningEmulator, username: str) -> tuple[int, 
 def _real_bookmark_and_task(portal: FuzzPortal) -> None:
     client = portal.client("alice")
     public, laptop = collection_id("public-reference"), collection_id("alice-laptop")
-    response = client.post("/collections/bookmarks", data={
-        "csrf_token": portal.csrf("alice"), "collection_id": public, "path": "/genomes/", "name": "fuzz genomes"})
+    response = client.post(
+        "/collections/bookmarks",
+        data={"csrf_token": portal.csrf("alice"), "collection_id": public, "path": "/genomes/", "name": "fuzz genomes"},
+    )
     assert response.status_code == 302, response.data[:800]
     with portal.app.app_context():
         from app.services import collections
 
         portal.bookmark_ids = [mark.id for mark in collections.list_bookmarks(portal.users["alice"][0])]
-    response = client.post("/transfers/submit", data={
-        "csrf_token": portal.csrf("alice"), "source": public, "destination": laptop, "source_path": "/",
-        "destination_path": "/~/", "form_token": secrets.token_urlsafe(24), "verify_checksum": "on",
-        "items": '[{"source": "/micrographs/", "destination": "/~/fuzz copy/", "recursive": true}]'})
+    response = client.post(
+        "/transfers/submit",
+        data={
+            "csrf_token": portal.csrf("alice"),
+            "source": public,
+            "destination": laptop,
+            "source_path": "/",
+            "destination_path": "/~/",
+            "form_token": secrets.token_urlsafe(24),
+            "verify_checksum": "on",
+            "items": '[{"source": "/micrographs/", "destination": "/~/fuzz copy/", "recursive": true}]',
+        },
+    )
     assert response.status_code == 302 and "/tasks/" in response.headers["Location"], response.data[:800]
     portal.task_ids = [response.headers["Location"].rstrip("/").rsplit("/", 1)[1]]
 
@@ -100,19 +112,30 @@ def fuzz_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzPortal
     process, emulator = start_emulator(root / "emulator", "--access-token-lifetime", "3600")
     app = None
     try:
-        app = build_migrated_app(portal_overrides(
-            root / "portal",
-            GATEWAY_EMULATOR_MANIFEST=str(emulator.instance_dir / "emulator.json"),
-            GLOBUS_CLIENT_ID=None,
-            GLOBUS_CLIENT_SECRET=None,
-        ))
+        app = build_migrated_app(
+            portal_overrides(
+                root / "portal",
+                GATEWAY_EMULATOR_MANIFEST=str(emulator.instance_dir / "emulator.json"),
+                GLOBUS_CLIENT_ID=None,
+                GLOBUS_CLIENT_SECRET=None,
+            )
+        )
         response = emulator.control_post("redirect-uris", {"uri": CALLBACK})
         assert response.status_code == 200, response.text
         portal = FuzzPortal(app=app, emulator=emulator)
         for username in ("alice", "bob"):
             portal.users[username] = _log_in(app, emulator, username)
-        portal.collection_ids = [collection_id(slug) for slug in (
-            "public-reference", "lab-archive", "cryoem-shared", "alice-laptop", "alice-project", "campus-cluster")]
+        portal.collection_ids = [
+            collection_id(slug)
+            for slug in (
+                "public-reference",
+                "lab-archive",
+                "cryoem-shared",
+                "alice-laptop",
+                "alice-project",
+                "campus-cluster",
+            )
+        ]
         _real_bookmark_and_task(portal)
         yield portal
     finally:

@@ -9,6 +9,7 @@ upstream really failing on what the portal forwarded; any 5xx is a finding. Two 
   search alone almost never puts one given value in one given field).
 Bounded and deterministic (derandomized, no example database): about a minute on 2 cores.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,9 +54,18 @@ ROUTES: dict[str, tuple[str, list[str], list[str], list[str]]] = {
     "browse.rename": ("POST", [], ["path", "old_name", "new_name"], []),
     "browse.confirm_delete": ("POST", [], ["path", "file", "dir"], []),
     "browse.delete": ("POST", [], ["path", "file", "dir", "label", "form_token"], []),
-    "transfers.review": ("POST", [], ["direction", "left_file", "left_dir", "right_file", "right_dir", *PANE_FIELDS], []),
-    "transfers.submit": ("POST", [], ["source", "destination", "source_path", "destination_path", "back", "form_token",
-                                      "items", *OPTION_FIELDS], []),
+    "transfers.review": (
+        "POST",
+        [],
+        ["direction", "left_file", "left_dir", "right_file", "right_dir", *PANE_FIELDS],
+        [],
+    ),
+    "transfers.submit": (
+        "POST",
+        [],
+        ["source", "destination", "source_path", "destination_path", "back", "form_token", "items", *OPTION_FIELDS],
+        [],
+    ),
     "transfers.batch": ("GET", BATCH_FIELDS, [], []),
     "transfers.submit_batch": ("POST", [], [*BATCH_FIELDS, "form_token", *OPTION_FIELDS], ["batch_file"]),
     "tasks.index": ("GET", ["status", "type", "label", "from", "to", "offset"], [], []),
@@ -73,43 +83,101 @@ ROUTES: dict[str, tuple[str, list[str], list[str], list[str]]] = {
 GENERIC_FIELDS = ["next", "path", "name", "q", "offset", "id", "collection_id", "format", "page", "csrf_token"]
 # Values that pass the first checks, by field; every other field gets GENERAL ones.
 VALID: dict[str, list[str]] = {
-    "path": ["/", "/~/", "/genomes/", "/micrographs/", "/climate/daily temperatures/", "/cryoem/2023/",
-             "/Müller_2024/", "/run 01/", "/~/Documents/thesis/", "/shared/"],
+    "path": [
+        "/",
+        "/~/",
+        "/genomes/",
+        "/micrographs/",
+        "/climate/daily temperatures/",
+        "/cryoem/2023/",
+        "/Müller_2024/",
+        "/run 01/",
+        "/~/Documents/thesis/",
+        "/shared/",
+    ],
     "name": ["fuzz folder", "GRCh38 chr21.fa", "notes.md", "Müller", "a" * 255],
-    "sort": ["name", "size", "modified"], "order": ["asc", "desc"], "filter": ["", "tif", "chr", "2024"],
-    "hidden": ["1", "on", "true", ""], "per_page": ["50", "100", "250", "1000"], "offset": ["0", "50", "25", "1000"],
-    "q": ["lab", "Cryo-EM", "public reference", ""], "scope": ["all", "my-endpoints", "shared-with-me",
-                                                             "recently-used", "administered-by-me"],
-    "status": ["active", "SUCCEEDED", "failed", "inactive"], "type": ["transfer", "DELETE"],
-    "label": ["", "nightly copy", "Müller run"], "from": ["2024-01-01", "2030-01-01"], "to": ["2024-12-31", "2031-01-01"],
-    "direction": ["left", "right"], "file": ["README.txt", "img_0001.tif"], "dir": ["micrographs", "run 01"],
-    "sync_level": ["", "exists", "size", "mtime", "checksum"], "deadline": ["", "2030-06-30T12:00", "2030-06-30T12:00+02:00"],
-    "exclude_rules": ["*.tmp", "file:*.tmp\ndir:cache", ""], "batch": ["README.txt fuzz-readme.txt", "--recursive micrographs m2"],
-    "items": ['[{"source": "/README.txt", "destination": "/~/fuzz/README.txt", "recursive": false}]',
-              '[{"source": "/micrographs/", "destination": "/~/fuzz/m/", "recursive": true}]'],
-    "back": ["/browse/", "/browse/?left=x"], "next": ["/tasks/", "/browse/?left_path=/x/"],
-    "scopes": ["urn:globus:auth:scope:transfer.api.globus.org:all"], "events_offset": ["0", "20"],
+    "sort": ["name", "size", "modified"],
+    "order": ["asc", "desc"],
+    "filter": ["", "tif", "chr", "2024"],
+    "hidden": ["1", "on", "true", ""],
+    "per_page": ["50", "100", "250", "1000"],
+    "offset": ["0", "50", "25", "1000"],
+    "q": ["lab", "Cryo-EM", "public reference", ""],
+    "scope": ["all", "my-endpoints", "shared-with-me", "recently-used", "administered-by-me"],
+    "status": ["active", "SUCCEEDED", "failed", "inactive"],
+    "type": ["transfer", "DELETE"],
+    "label": ["", "nightly copy", "Müller run"],
+    "from": ["2024-01-01", "2030-01-01"],
+    "to": ["2024-12-31", "2031-01-01"],
+    "direction": ["left", "right"],
+    "file": ["README.txt", "img_0001.tif"],
+    "dir": ["micrographs", "run 01"],
+    "sync_level": ["", "exists", "size", "mtime", "checksum"],
+    "deadline": ["", "2030-06-30T12:00", "2030-06-30T12:00+02:00"],
+    "exclude_rules": ["*.tmp", "file:*.tmp\ndir:cache", ""],
+    "batch": ["README.txt fuzz-readme.txt", "--recursive micrographs m2"],
+    "items": [
+        '[{"source": "/README.txt", "destination": "/~/fuzz/README.txt", "recursive": false}]',
+        '[{"source": "/micrographs/", "destination": "/~/fuzz/m/", "recursive": true}]',
+    ],
+    "back": ["/browse/", "/browse/?left=x"],
+    "next": ["/tasks/", "/browse/?left_path=/x/"],
+    "scopes": ["urn:globus:auth:scope:transfer.api.globus.org:all"],
+    "events_offset": ["0", "20"],
     **{name: ["", "on", "1", "yes"] for name in BOOLEAN_OPTIONS},  # unticked first: a fine baseline
 }
 GENERAL = ["/~/", "name", "desc", "on", "1", "10", "left", "all", "succeeded", "2024-01-01", "checksum", "fuzz"]
-ACCEPT = st.sampled_from(["text/html", "application/json", "*/*", "", "application/json;q=0.9, text/html",
-                          "text/html;q=abc", "\u00e9/\u00e9"])
+ACCEPT = st.sampled_from(
+    [
+        "text/html",
+        "application/json",
+        "*/*",
+        "",
+        "application/json;q=0.9, text/html",
+        "text/html;q=abc",
+        "\u00e9/\u00e9",
+    ]
+)
 HEADER_TEXT = st.text(st.characters(max_codepoint=255, blacklist_characters="\r\n"), max_size=60)
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
-STATIC_FILES = ["css/app.css", "js/task-progress.js", "../app/__init__.py", "..%2fapp%2f__init__.py", "/etc/passwd",
-                "css/../../wsgi.py", "css/\x00.css", "css/", "", "css//app.css", "\u00e9.css"]
+STATIC_FILES = [
+    "css/app.css",
+    "js/task-progress.js",
+    "../app/__init__.py",
+    "..%2fapp%2f__init__.py",
+    "/etc/passwd",
+    "css/../../wsgi.py",
+    "css/\x00.css",
+    "css/",
+    "",
+    "css//app.css",
+    "\u00e9.css",
+]
 # FUZZ_MAX_EXAMPLES=500 makes a deeper (slower) hunt on demand; CI runs the bounded default.
 EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES") or 40)
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=EXAMPLES,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                                       HealthCheck.large_base_example])
+FUZZ = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=EXAMPLES,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
 ANONYMOUS = settings(FUZZ, max_examples=max(1, EXAMPLES // 4))
 
 
 def _hostile(portal) -> st.SearchStrategy[str]:
     # The curated samples twice as often as the generated text: they are the known trouble makers.
-    return st.one_of(st.sampled_from(hs.HOSTILE_SAMPLES), hs.hostile_text(), hs.items_documents(GENERAL),
-                     st.sampled_from(GENERAL + portal.collection_ids + portal.task_ids + portal.bookmark_ids))
+    return st.one_of(
+        st.sampled_from(hs.HOSTILE_SAMPLES),
+        hs.hostile_text(),
+        hs.items_documents(GENERAL),
+        st.sampled_from(GENERAL + portal.collection_ids + portal.task_ids + portal.bookmark_ids),
+    )
 
 
 def _valid(portal, field: str) -> st.SearchStrategy[str]:
@@ -125,8 +193,11 @@ def _fields(portal, names: list[str]) -> dict[str, st.SearchStrategy[str]]:
 
 
 def _path_value(portal, name: str) -> st.SearchStrategy[str]:
-    known = {"collection_id": portal.collection_ids, "bookmark_id": portal.bookmark_ids,
-             "task_id": portal.task_ids}.get(name)
+    known = {
+        "collection_id": portal.collection_ids,
+        "bookmark_id": portal.bookmark_ids,
+        "task_id": portal.task_ids,
+    }.get(name)
     if known is None:  # the static files' path converter
         return st.one_of(st.sampled_from(STATIC_FILES), hs.hostile_paths(), hs.hostile_text())
     hostile = st.one_of(hs.uuid_variants(known), hs.uuid_variants(portal.collection_ids), hs.hostile_text())
@@ -145,26 +216,39 @@ def _request_strategy(portal, endpoint: str) -> st.SearchStrategy[dict]:
     method, query, form, uploads = ROUTES[endpoint]
     (rule,) = [rule for rule in portal.app.url_map.iter_rules() if rule.endpoint == endpoint]
     names = [name for _, name in PATH_PARAMETER.findall(rule.rule)]
-    return st.fixed_dictionaries({
-        "method": st.just(method),
-        "rule": st.just(rule.rule),
-        "path": st.fixed_dictionaries({name: _path_value(portal, name) for name in names}),
-        "query": hs.form_pairs(_fields(portal, query), _hostile(portal), GENERIC_FIELDS),
-        "form": (hs.form_pairs(_fields(portal, form), _hostile(portal), GENERIC_FIELDS) if method == "POST"
-                 else st.just([])),
-        # One long value (a huge number, a 70,000-character string, JSON nested 100,000 deep) in one field.
-        # (in about one example in five: decoding them dominates the run time).
-        "big": st.tuples(st.integers(0, 4), st.sampled_from((form if method == "POST" else query) + GENERIC_FIELDS),
-                         hs.big_values()).map(lambda drawn: drawn[1:] if drawn[0] == 0 else None),
-        "files": st.lists(st.tuples(st.sampled_from(uploads), hs.file_uploads()), max_size=2) if uploads else st.just([]),
-        "accept": ACCEPT,
-        "referrer": st.one_of(st.none(), st.sampled_from(["http://localhost/browse/", "https://evil.example.org/"]),
-                              HEADER_TEXT),
-        "authorization": st.one_of(st.none(), HEADER_TEXT, st.sampled_from(["Bearer ", "Bearer x", "bearer \u00e9"])),
-        "request_id": st.one_of(st.none(), HEADER_TEXT),
-        "pending_login": st.booleans() if endpoint == "auth.callback" else st.just(False),
-        "real_state": st.booleans(),
-    })
+    return st.fixed_dictionaries(
+        {
+            "method": st.just(method),
+            "rule": st.just(rule.rule),
+            "path": st.fixed_dictionaries({name: _path_value(portal, name) for name in names}),
+            "query": hs.form_pairs(_fields(portal, query), _hostile(portal), GENERIC_FIELDS),
+            "form": (
+                hs.form_pairs(_fields(portal, form), _hostile(portal), GENERIC_FIELDS)
+                if method == "POST"
+                else st.just([])
+            ),
+            # One long value (a huge number, a 70,000-character string, JSON nested 100,000 deep) in one field.
+            # (in about one example in five: decoding them dominates the run time).
+            "big": st.tuples(
+                st.integers(0, 4),
+                st.sampled_from((form if method == "POST" else query) + GENERIC_FIELDS),
+                hs.big_values(),
+            ).map(lambda drawn: drawn[1:] if drawn[0] == 0 else None),
+            "files": st.lists(st.tuples(st.sampled_from(uploads), hs.file_uploads()), max_size=2)
+            if uploads
+            else st.just([]),
+            "accept": ACCEPT,
+            "referrer": st.one_of(
+                st.none(), st.sampled_from(["http://localhost/browse/", "https://evil.example.org/"]), HEADER_TEXT
+            ),
+            "authorization": st.one_of(
+                st.none(), HEADER_TEXT, st.sampled_from(["Bearer ", "Bearer x", "bearer \u00e9"])
+            ),
+            "request_id": st.one_of(st.none(), HEADER_TEXT),
+            "pending_login": st.booleans() if endpoint == "auth.callback" else st.just(False),
+            "real_state": st.booleans(),
+        }
+    )
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -192,8 +276,13 @@ def _send(portal, username: str | None, request: dict):
         if request[key] is not None:
             headers[name] = request[key]
     note(f"{request['method']} {_short(url)} as {username or 'anonymous'}")
-    response = client.open(url, method=request["method"], query_string=MultiDict(query),
-                           data=MultiDict(form) if form else None, headers=headers)
+    response = client.open(
+        url,
+        method=request["method"],
+        query_string=MultiDict(query),
+        data=MultiDict(form) if form else None,
+        headers=headers,
+    )
     note(f"-> {response.status_code} {_short(response.get_data(as_text=True), 1500)}")
     return response
 
@@ -242,18 +331,47 @@ def test_a_fresh_form_token_still_submits_once(fuzz_portal):
     client = fuzz_portal.client("alice")
     response = client.get("/tasks/", query_string={"status": "active"})
     assert response.status_code == 200
-    response = client.post("/transfers/submit", data={
-        "csrf_token": fuzz_portal.csrf("alice"), "source": fuzz_portal.collection_ids[0],
-        "destination": fuzz_portal.collection_ids[3], "form_token": secrets.token_urlsafe(24),
-        "items": '[{"source": "/README.txt", "destination": "/~/fuzz again/README.txt", "recursive": false}]'})
+    response = client.post(
+        "/transfers/submit",
+        data={
+            "csrf_token": fuzz_portal.csrf("alice"),
+            "source": fuzz_portal.collection_ids[0],
+            "destination": fuzz_portal.collection_ids[3],
+            "form_token": secrets.token_urlsafe(24),
+            "items": '[{"source": "/README.txt", "destination": "/~/fuzz again/README.txt", "recursive": false}]',
+        },
+    )
     assert response.status_code == 302, response.data[:500]
 
 
 # The trouble makers, each put in every field of every route in turn (the others plausible).
 EDGE_VALUES = [
-    "", " ", "\x00", "a\x00b", "\r\n", "\x1b[31m", "\u202e\ufeff", "%00", "../../../../etc/passwd", "/~/../..",
-    "//evil.example.org", "ß" * 200, "İ" * 50, "ﬃ", "🙂" * 70, "-1", "9" * 4301, "١٢٣", "１２", "1e309", "nan",
-    "9999-12-31T23:59:59-05:00", "9999-12-31", "[" * 5000, '{"a":' * 1000 + "1" + "}" * 1000, "x" * 20_000,
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\n",
+    "\x1b[31m",
+    "\u202e\ufeff",
+    "%00",
+    "../../../../etc/passwd",
+    "/~/../..",
+    "//evil.example.org",
+    "ß" * 200,
+    "İ" * 50,
+    "ﬃ",
+    "🙂" * 70,
+    "-1",
+    "9" * 4301,
+    "١٢٣",
+    "１２",
+    "1e309",
+    "nan",
+    "9999-12-31T23:59:59-05:00",
+    "9999-12-31",
+    "[" * 5000,
+    '{"a":' * 1000 + "1" + "}" * 1000,
+    "x" * 20_000,
 ]
 
 
@@ -278,8 +396,11 @@ def _base_name(field: str) -> str:
 def test_each_edge_value_in_each_field_never_gets_a_5xx(fuzz_portal, endpoint):
     method, query, form, _ = ROUTES[endpoint]
     (rule,) = [rule for rule in fuzz_portal.app.url_map.iter_rules() if rule.endpoint == endpoint]
-    path_values = {"collection_id": fuzz_portal.collection_ids[3], "bookmark_id": fuzz_portal.bookmark_ids[0],
-                   "task_id": fuzz_portal.task_ids[0]}
+    path_values = {
+        "collection_id": fuzz_portal.collection_ids[3],
+        "bookmark_id": fuzz_portal.bookmark_ids[0],
+        "task_id": fuzz_portal.task_ids[0],
+    }
     url = _url(rule.rule, {name: path_values[name] for _, name in PATH_PARAMETER.findall(rule.rule)})
     # The right pane's fields go through the same code as the left's: the sweep skips them.
     fields = [name for name in query or form if not name.startswith("right_")]

@@ -3,14 +3,15 @@
 They stand in for feature pages (the file manager is the real user of this path) to drive the
 portal's consent repair and error pages with real Transfer answers from the emulator.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from markupsafe import escape
 
 from app.auth.access import current_user_id, login_required
-from app.services.user_clients import transfer_client
 from app.services.globus.errors import globus_errors
+from app.services.user_clients import transfer_client
 
 probe_bp = Blueprint("probe", __name__, url_prefix="/_probe")
 
@@ -21,10 +22,14 @@ def list_root(collection_id: str):
     """List the top of a collection as the logged-in user."""
     with globus_errors("transfer"):
         listing = transfer_client(current_user_id()).operation_ls(collection_id, path="/")
-    return jsonify(sorted(entry["name"] for entry in listing)) if request.args.get("json") else (
-        "<!doctype html><title>listing</title><ul>"
-        + "".join(f"<li>{escape(entry['name'])}</li>" for entry in listing)
-        + "</ul>"
+    return (
+        jsonify(sorted(entry["name"] for entry in listing))
+        if request.args.get("json")
+        else (
+            "<!doctype html><title>listing</title><ul>"
+            + "".join(f"<li>{escape(entry['name'])}</li>" for entry in listing)
+            + "</ul>"
+        )
     )
 
 

@@ -1,4 +1,5 @@
 """Helpers for the researcher-page tests: form scraping, task waiting, extra portals, a hanging upstream."""
+
 from __future__ import annotations
 
 import json
@@ -6,10 +7,11 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator, Self
+from typing import Any, Self
 from urllib.parse import urljoin
 
 import requests
@@ -96,13 +98,15 @@ def task_id_from(response: requests.Response) -> str:
 @contextmanager
 def extra_portal(emulator: Any, instance: Path, **overrides: Any) -> Iterator[LivePortal]:
     """Another live portal (own database) on the session emulator, with config overrides."""
-    app = build_migrated_app(portal_overrides(
-        instance,
-        GATEWAY_EMULATOR_MANIFEST=str(emulator.instance_dir / "emulator.json"),
-        GLOBUS_CLIENT_ID=None,
-        GLOBUS_CLIENT_SECRET=None,
-        **overrides,
-    ))
+    app = build_migrated_app(
+        portal_overrides(
+            instance,
+            GATEWAY_EMULATOR_MANIFEST=str(emulator.instance_dir / "emulator.json"),
+            GLOBUS_CLIENT_ID=None,
+            GLOBUS_CLIENT_SECRET=None,
+            **overrides,
+        )
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     response = emulator.control_post("redirect-uris", {"uri": f"{base_url}/auth/callback"})
@@ -146,7 +150,7 @@ class HangingUpstream:
             # Hold the connection open without a byte of answer until the test ends.
             self._connections.append(connection)
 
-    def __enter__(self) -> "HangingUpstream":
+    def __enter__(self) -> HangingUpstream:
         self._thread.start()
         return self
 
@@ -158,8 +162,9 @@ class HangingUpstream:
         self._socket.close()
 
 
-def follow_consent(portal: LivePortal, browser: requests.Session, response: requests.Response,
-                   username: str) -> requests.Response:
+def follow_consent(
+    portal: LivePortal, browser: requests.Session, response: requests.Response, username: str
+) -> requests.Response:
     """From a redirect to /login (consent repair), log in at the emulator and return the page we land on."""
     assert response.status_code == 302, response.text[:500]
     login_url = urljoin(portal.base_url + "/", response.headers["Location"])
@@ -195,8 +200,14 @@ class ForwardingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                upstream = requests.request(self.command, proxy.upstream_base + self.path, data=body,
-                                            headers=headers, timeout=60, allow_redirects=False)
+                upstream = requests.request(
+                    self.command,
+                    proxy.upstream_base + self.path,
+                    data=body,
+                    headers=headers,
+                    timeout=60,
+                    allow_redirects=False,
+                )
                 if proxy._drop_suffix and self.path.split("?")[0].endswith(proxy._drop_suffix):
                     proxy._drop_suffix = None
                     proxy.dropped += 1
@@ -229,7 +240,7 @@ class ForwardingProxy:
         """Forward the next request ending in `path_suffix`, then never answer it."""
         self._drop_suffix = path_suffix
 
-    def __enter__(self) -> "ForwardingProxy":
+    def __enter__(self) -> ForwardingProxy:
         self._thread.start()
         return self
 
@@ -272,10 +283,19 @@ class AnsweringProxy:
                     if self.path.split("?")[0].endswith(suffix):
                         return self._reply(status, {"Content-Type": content_type}, content)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                upstream = requests.request(self.command, proxy.upstream_base + self.path, data=body,
-                                            headers=headers, timeout=60, allow_redirects=False)
-                kept = {name: value for name, value in upstream.headers.items() if name.lower()
-                        not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+                upstream = requests.request(
+                    self.command,
+                    proxy.upstream_base + self.path,
+                    data=body,
+                    headers=headers,
+                    timeout=60,
+                    allow_redirects=False,
+                )
+                kept = {
+                    name: value
+                    for name, value in upstream.headers.items()
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")
+                }
                 return self._reply(upstream.status_code, kept, upstream.content)
 
             do_GET = do_POST = do_PUT = do_DELETE = _forward
@@ -294,8 +314,9 @@ class AnsweringProxy:
 
     def answer(self, path_suffix: str, status: int, code: str, message: str) -> None:
         """Answer requests ending in `path_suffix` with this error from now on."""
-        self.answer_raw(path_suffix, status, json.dumps({"code": code, "message": message,
-                                                         "request_id": "proxy"}).encode())
+        self.answer_raw(
+            path_suffix, status, json.dumps({"code": code, "message": message, "request_id": "proxy"}).encode()
+        )
 
     def answer_raw(self, path_suffix: str, status: int, body: bytes, content_type: str = "application/json") -> None:
         """Answer requests ending in `path_suffix` with exactly this body (e.g. one that is not JSON)."""

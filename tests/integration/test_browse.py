@@ -1,4 +1,5 @@
 """The file manager over real HTTP: listing, paging the 100,000-entry folder, hostile names, refusals."""
+
 from __future__ import annotations
 
 import html
@@ -96,24 +97,31 @@ def test_hostile_names_are_escaped_and_work_in_every_action(live_portal, alice):
     assert inside.status_code == 200 and "This folder is empty" in inside.text
 
     renamed = HOSTILE + " (renamed)"
-    form = alice.get(live_portal.url(f"/browse/{CRYOEM_SHARED}/rename"), params={"path": parent, "name": HOSTILE},
-                     timeout=30)
+    form = alice.get(
+        live_portal.url(f"/browse/{CRYOEM_SHARED}/rename"), params={"path": parent, "name": HOSTILE}, timeout=30
+    )
     assert form.status_code == 200 and "<img src=x" not in form.text
     fields = dict(form_fields(form.text, "/rename"))
     assert fields["old_name"] == HOSTILE
     fields["new_name"] = renamed
-    done = alice.post(live_portal.url(f"/browse/{CRYOEM_SHARED}/rename"), data=fields, allow_redirects=False, timeout=30)
+    done = alice.post(
+        live_portal.url(f"/browse/{CRYOEM_SHARED}/rename"), data=fields, allow_redirects=False, timeout=30
+    )
     assert done.status_code == 302, done.text[:500]
 
     page = alice.get(live_portal.url(f"/browse/{CRYOEM_SHARED}"), params={"path": parent}, timeout=30)
     select = form_fields(page.text, "/delete/confirm")
-    confirm = alice.post(live_portal.url(f"/browse/{CRYOEM_SHARED}/delete/confirm"),
-                         data=select + [("dir", renamed)], timeout=30)
+    confirm = alice.post(
+        live_portal.url(f"/browse/{CRYOEM_SHARED}/delete/confirm"), data=select + [("dir", renamed)], timeout=30
+    )
     assert confirm.status_code == 200, confirm.text[:500]
     assert "<img src=x" not in confirm.text and "it is empty" in confirm.text
-    submit = alice.post(live_portal.url(f"/browse/{CRYOEM_SHARED}/delete"),
-                        data=form_fields(confirm.text, f"/browse/{CRYOEM_SHARED}/delete"),
-                        allow_redirects=False, timeout=30)
+    submit = alice.post(
+        live_portal.url(f"/browse/{CRYOEM_SHARED}/delete"),
+        data=form_fields(confirm.text, f"/browse/{CRYOEM_SHARED}/delete"),
+        allow_redirects=False,
+        timeout=30,
+    )
     task_id = task_id_from(submit)
     assert wait_for_task(live_portal, alice, task_id)["status"] == "SUCCEEDED"
     after = alice.get(live_portal.url(f"/browse/{CRYOEM_SHARED}"), params={"path": parent}, timeout=30)
@@ -138,11 +146,17 @@ def test_bad_folder_names_are_refused_inline_and_kept(live_portal, alice, name):
 
 
 def test_rename_cannot_move_out_of_the_folder(live_portal, alice):
-    fields = {"csrf_token": form_fields(alice.get(live_portal.url(f"/browse/{CRYOEM_SHARED}"), timeout=30).text,
-                                         "/mkdir")[0][1],
-              "path": "/~/", "old_name": "README.txt", "new_name": "../../README.txt"}
-    response = alice.post(live_portal.url(f"/browse/{CRYOEM_SHARED}/rename"), data=fields, allow_redirects=False,
-                          timeout=30)
+    fields = {
+        "csrf_token": form_fields(alice.get(live_portal.url(f"/browse/{CRYOEM_SHARED}"), timeout=30).text, "/mkdir")[0][
+            1
+        ],
+        "path": "/~/",
+        "old_name": "README.txt",
+        "new_name": "../../README.txt",
+    }
+    response = alice.post(
+        live_portal.url(f"/browse/{CRYOEM_SHARED}/rename"), data=fields, allow_redirects=False, timeout=30
+    )
     assert response.status_code == 400 and "cannot contain" in response.text
 
 

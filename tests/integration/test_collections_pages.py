@@ -1,4 +1,5 @@
 """Collection search and a collection's page over real HTTP, as a logged-in researcher sees them."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Consent repair: a page needing data_access consent sends the user through login and back."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,8 +17,9 @@ def _campus(live_portal) -> str:
     return live_portal.emulator.collection("campus-cluster")["id"]
 
 
-def _follow_consent_login(live_portal, browser: requests.Session, response: requests.Response,
-                          username: str) -> requests.Response:
+def _follow_consent_login(
+    live_portal, browser: requests.Session, response: requests.Response, username: str
+) -> requests.Response:
     """From the portal's redirect to /login through Globus Auth back to the portal's callback."""
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?"), response.text[:300]
     login = browser.get(live_portal.url(response.headers["Location"]), allow_redirects=False, timeout=30)
@@ -49,9 +51,12 @@ def test_a_form_interrupted_by_consent_is_offered_back_and_nothing_is_lost(live_
     campus = _campus(live_portal)
     new_dir = f"/scratch/bob/consent-{uuid.uuid4().hex[:8]}"
     dashboard = browser.get(live_portal.url("/"), timeout=30)
-    submit = browser.post(live_portal.url(f"/_probe/mkdir/{campus}"),
-                          data={"csrf_token": csrf_from(dashboard.text), "path": new_dir},
-                          allow_redirects=False, timeout=30)
+    submit = browser.post(
+        live_portal.url(f"/_probe/mkdir/{campus}"),
+        data={"csrf_token": csrf_from(dashboard.text), "path": new_dir},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert parse_qs(urlsplit(submit.headers["Location"]).query)["next"] == ["/auth/resume"]
 
     back = _follow_consent_login(live_portal, browser, submit, "bob")
@@ -60,8 +65,11 @@ def test_a_form_interrupted_by_consent_is_offered_back_and_nothing_is_lost(live_
     assert resume.status_code == 200 and new_dir in resume.text
     assert f'action="/_probe/mkdir/{campus}"' in resume.text
 
-    confirmed = browser.post(live_portal.url(f"/_probe/mkdir/{campus}"),
-                             data={"csrf_token": csrf_from(resume.text), "path": new_dir}, timeout=30)
+    confirmed = browser.post(
+        live_portal.url(f"/_probe/mkdir/{campus}"),
+        data={"csrf_token": csrf_from(resume.text), "path": new_dir},
+        timeout=30,
+    )
     assert confirmed.status_code == 200 and confirmed.text == f"created {new_dir}"
     # The stashed form is shown once only.
     assert "Nothing to continue" in browser.get(live_portal.url("/auth/resume"), timeout=30).text

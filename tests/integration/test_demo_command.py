@@ -1,4 +1,5 @@
 """`gateway demo` as a newcomer runs it: everything starts, logins are printed, SIGTERM stops it all."""
+
 from __future__ import annotations
 
 import os
@@ -37,9 +38,23 @@ def test_demo_starts_prints_logins_and_stops_every_child_on_sigterm(tmp_path):
     portal_port, emulator_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "DATABASE_URL", "SESSION_BACKEND"))}
     demo = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "demo", "--port", str(portal_port), "--emulator-port", str(emulator_port),
-         "--instance", str(tmp_path / "instance")],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "demo",
+            "--port",
+            str(portal_port),
+            "--emulator-port",
+            str(emulator_port),
+            "--instance",
+            str(tmp_path / "instance"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_read_lines, args=(demo.stdout, lines), daemon=True).start()

@@ -1,4 +1,5 @@
 """id_token validation against the emulator's real discovery document and JWKS over HTTP."""
+
 from __future__ import annotations
 
 import jwt
@@ -37,8 +38,12 @@ def test_a_token_signed_with_another_key_under_the_real_kid_is_refused(live_port
     header = jwt.get_unverified_header(carol_id_token)
     claims = jwt.decode(carol_id_token, options={"verify_signature": False})
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = jwt.encode({**claims, "sub": live_portal.emulator.user("alice")["identity_id"]}, forger,
-                        algorithm=header["alg"], headers={"kid": header.get("kid")})
+    forged = jwt.encode(
+        {**claims, "sub": live_portal.emulator.user("alice")["identity_id"]},
+        forger,
+        algorithm=header["alg"],
+        headers={"kid": header.get("kid")},
+    )
     with live_portal.context(), pytest.raises(IdTokenInvalid) as refused:
         id_token_validator(user_clients.settings()).validate(forged, nonce="nonce-for-carol")
     assert refused.value.reason == "signature"
@@ -64,8 +69,9 @@ def test_a_token_issued_to_another_client_is_refused(live_portal, carol_id_token
     def jwks(document: dict) -> dict:
         return requests.get(document["jwks_uri"], timeout=30).json()
 
-    validator = IdTokenValidator(client_id=live_portal.emulator.client("automation")["client_id"],
-                                 fetch_discovery=discovery, fetch_jwks=jwks)
+    validator = IdTokenValidator(
+        client_id=live_portal.emulator.client("automation")["client_id"], fetch_discovery=discovery, fetch_jwks=jwks
+    )
     with pytest.raises(IdTokenInvalid) as refused:
         validator.validate(carol_id_token, nonce="nonce-for-carol")
     assert refused.value.reason == "audience"

@@ -1,4 +1,5 @@
 """A full browser login and logout against the emulator over real HTTP."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,13 @@ def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal, ca
     assert len(query["state"][0]) >= 22  # >= 128 bits of urlsafe base64
     assert query["nonce"][0] and query["access_type"] == ["offline"]
     scopes = query["scope"][0].split()
-    for scope in ("openid", "profile", "email", "urn:globus:auth:scope:transfer.api.globus.org:all",
-                  "urn:globus:auth:scope:search.api.globus.org:all"):
+    for scope in (
+        "openid",
+        "profile",
+        "email",
+        "urn:globus:auth:scope:transfer.api.globus.org:all",
+        "urn:globus:auth:scope:search.api.globus.org:all",
+    ):
         assert scope in scopes
 
     callback = live_portal.authorize(requests_session, authorize_url, "alice")
@@ -71,7 +77,8 @@ def test_login_stores_tokens_rotates_session_and_shows_dashboard(live_portal, ca
         assert record.refresh_token and record.refresh_token not in page.text
         assert record.access_token not in caplog.text and record.refresh_token not in caplog.text
         assert record.access_token not in str(browser.cookies) and record.access_token not in response.headers.get(
-            "Location", "")
+            "Location", ""
+        )
 
 
 def test_logout_needs_csrf_then_revokes_everything_and_ends_the_session(live_portal):
@@ -85,8 +92,9 @@ def test_logout_needs_csrf_then_revokes_everything_and_ends_the_session(live_por
 
     refused = browser.post(live_portal.url("/logout"), allow_redirects=False, timeout=30)
     assert refused.status_code == 400
-    refused_wrong = browser.post(live_portal.url("/logout"), data={"csrf_token": "forged"},
-                                 allow_redirects=False, timeout=30)
+    refused_wrong = browser.post(
+        live_portal.url("/logout"), data={"csrf_token": "forged"}, allow_redirects=False, timeout=30
+    )
     assert refused_wrong.status_code == 400
     with live_portal.context():
         assert set(token_records.read_tokens(user_id)) == set(records), "a refused logout changes nothing"
@@ -94,8 +102,9 @@ def test_logout_needs_csrf_then_revokes_everything_and_ends_the_session(live_por
 
     dashboard = browser.get(live_portal.url("/"), timeout=30)
     old_cookie = browser.cookies.get("gateway_session")
-    response = browser.post(live_portal.url("/logout"), data={"csrf_token": csrf_from(dashboard.text)},
-                            allow_redirects=False, timeout=30)
+    response = browser.post(
+        live_portal.url("/logout"), data={"csrf_token": csrf_from(dashboard.text)}, allow_redirects=False, timeout=30
+    )
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert response.headers["Location"].startswith(live_portal.emulator.services["auth"].rstrip("/") + "/v2/web/logout")
@@ -112,7 +121,9 @@ def test_logout_needs_csrf_then_revokes_everything_and_ends_the_session(live_por
             _login_client(live_portal).oauth2_refresh_token(token)
         assert refused_refresh.value.http_status in (400, 401)
     with live_portal.context():
-        remaining = db.session.scalar(select(func.count()).select_from(StoredToken).where(StoredToken.user_id == user_id))
+        remaining = db.session.scalar(
+            select(func.count()).select_from(StoredToken).where(StoredToken.user_id == user_id)
+        )
     assert remaining == 0
 
     # The old session id is dead: presenting it again shows the visitor page.

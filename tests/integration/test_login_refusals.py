@@ -1,4 +1,5 @@
 """Callbacks that must not log anyone in: bad state, declined consent, replays, foreign redirects."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -79,8 +80,7 @@ def test_a_refused_code_exchange_is_a_friendly_page(live_portal):
 
 @pytest.mark.parametrize("payload", [p for p in OPEN_REDIRECT_PAYLOADS if p])
 def test_open_redirect_payloads_land_on_the_dashboard(live_portal, logged_in_bob, payload):
-    response = logged_in_bob.get(live_portal.url("/login"), params={"next": payload},
-                                 allow_redirects=False, timeout=30)
+    response = logged_in_bob.get(live_portal.url("/login"), params={"next": payload}, allow_redirects=False, timeout=30)
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 

@@ -1,4 +1,5 @@
 """What a session carries across login: a form stashed for one account is never offered to another."""
+
 from __future__ import annotations
 
 import time
@@ -12,10 +13,17 @@ from tests.session_store import plant_session
 
 def _plant_stash(live_portal, browser: requests.Session, owner: int | None) -> None:
     """Give this browser a stored session holding a stashed form, as a planted session would."""
-    stash = {"action": "/transfers/batch", "fields": [["destination", "attacker-collection"]],
-             "at": int(time.time()), "user": owner}
-    browser.cookies.set("gateway_session", plant_session(live_portal.app, {consent.STASH_KEY: stash}),
-                        domain=urlsplit(live_portal.base_url).hostname)
+    stash = {
+        "action": "/transfers/batch",
+        "fields": [["destination", "attacker-collection"]],
+        "at": int(time.time()),
+        "user": owner,
+    }
+    browser.cookies.set(
+        "gateway_session",
+        plant_session(live_portal.app, {consent.STASH_KEY: stash}),
+        domain=urlsplit(live_portal.base_url).hostname,
+    )
 
 
 def test_a_form_stashed_for_someone_else_is_dropped_at_login(live_portal):

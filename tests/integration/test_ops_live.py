@@ -1,4 +1,5 @@
 """Ops against the live emulator: Globus calls feed /readyz and the metrics, refreshes are counted."""
+
 from __future__ import annotations
 
 import time
@@ -9,8 +10,8 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import StoredToken
-from app.services.user_clients import transfer_client
 from app.services.globus.errors import globus_errors
+from app.services.user_clients import transfer_client
 
 TRANSFER = "transfer.api.globus.org"
 
@@ -28,9 +29,11 @@ def test_login_marks_auth_reachable_and_a_refresh_is_counted(live_portal):
 
     user_id = live_portal.user_id("carol")
     with live_portal.context():
-        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
-                                                     StoredToken.resource_server == TRANSFER)
-                           .values(expires_at=int(time.time()) - 30))
+        db.session.execute(
+            update(StoredToken)
+            .where(StoredToken.user_id == user_id, StoredToken.resource_server == TRANSFER)
+            .values(expires_at=int(time.time()) - 30)
+        )
         db.session.commit()
     refreshed = sample("gateway_token_refreshes_total", outcome="refreshed")
     transfer_calls = sample("gateway_globus_request_duration_seconds_count", service="transfer", status="2xx")
@@ -39,5 +42,6 @@ def test_login_marks_auth_reachable_and_a_refresh_is_counted(live_portal):
         assert list(transfer_client(user_id).operation_ls(collection, path="/"))
 
     assert sample("gateway_token_refreshes_total", outcome="refreshed") == refreshed + 1
-    assert sample("gateway_globus_request_duration_seconds_count", service="transfer",
-                  status="2xx") == transfer_calls + 1
+    assert (
+        sample("gateway_globus_request_duration_seconds_count", service="transfer", status="2xx") == transfer_calls + 1
+    )

@@ -1,4 +1,5 @@
 """Earlier logins' grants do not outlive logout (issue #7 item 1), and "log out everywhere" ends every session."""
+
 from __future__ import annotations
 
 import globus_sdk
@@ -40,8 +41,9 @@ def test_a_second_login_revokes_the_grants_it_replaces_and_logout_leaves_none(li
     assert "Log in with Globus" not in first_browser.get(live_portal.url("/"), timeout=30).text
 
     page = second_browser.get(live_portal.url("/"), timeout=30)
-    logout = second_browser.post(live_portal.url("/logout"), data={"csrf_token": csrf_from(page.text)},
-                                 allow_redirects=False, timeout=30)
+    logout = second_browser.post(
+        live_portal.url("/logout"), data={"csrf_token": csrf_from(page.text)}, allow_redirects=False, timeout=30
+    )
     assert logout.status_code == 302
     assert not any(_still_refreshes(live_portal, token) for token in first + second)
 
@@ -52,9 +54,12 @@ def test_log_out_everywhere_ends_every_session_of_the_user_only(live_portal):
     other_user = live_portal.logged_in("bob")
     page = laptop.get(live_portal.url("/"), timeout=30)
     assert "Log out of all my sessions" in page.text
-    response = laptop.post(live_portal.url("/logout"),
-                           data={"csrf_token": csrf_from(page.text), "everywhere": "1"},
-                           allow_redirects=False, timeout=30)
+    response = laptop.post(
+        live_portal.url("/logout"),
+        data={"csrf_token": csrf_from(page.text), "everywhere": "1"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert response.status_code == 302
     for browser in (laptop, phone):
         assert "Log in with Globus" in browser.get(live_portal.url("/"), timeout=30).text

@@ -4,6 +4,7 @@ Transfer relays the storage's answer as 502 ExternalError.*: an existing name, a
 was expected, a storage permission error. Those are the user's to fix, shown inline; only a
 collection that is offline, or Transfer itself failing, is an outage (503).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -57,12 +58,14 @@ def test_rename_onto_an_existing_name_is_a_409_on_the_rename_form(live_portal, a
     parent = _new_folder(live_portal, alice)
     for name in ("first", "second"):
         assert _mkdir(live_portal, alice, LAB_ARCHIVE, parent, name).status_code == 302
-    form = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}/rename"), params={"path": parent, "name": "first"},
-                     timeout=30)
+    form = alice.get(
+        live_portal.url(f"/browse/{LAB_ARCHIVE}/rename"), params={"path": parent, "name": "first"}, timeout=30
+    )
     fields = dict(form_fields(form.text, "/rename"))
     fields["new_name"] = "second"
-    refused = alice.post(live_portal.url(f"/browse/{LAB_ARCHIVE}/rename"), data=fields, allow_redirects=False,
-                         timeout=60)
+    refused = alice.post(
+        live_portal.url(f"/browse/{LAB_ARCHIVE}/rename"), data=fields, allow_redirects=False, timeout=60
+    )
     assert refused.status_code == 409, refused.text[:500]
     assert OUTAGE not in refused.text
     assert 'id="new-name-error"' in refused.text and "already exists" in refused.text
@@ -70,8 +73,9 @@ def test_rename_onto_an_existing_name_is_a_409_on_the_rename_form(live_portal, a
 
 
 def test_a_file_in_the_path_box_is_a_400_beside_the_path_box(live_portal, alice):
-    page = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": "/~/shared/measurements_001.csv"},
-                     timeout=60)
+    page = alice.get(
+        live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": "/~/shared/measurements_001.csv"}, timeout=60
+    )
     assert page.status_code == 400, page.text[:500]
     assert OUTAGE not in page.text
     assert 'id="path-error"' in page.text and "not a directory" in page.text
@@ -84,8 +88,7 @@ def test_an_offline_collection_names_the_collection_not_transfer(live_portal, al
     try:
         page = alice.get(live_portal.url(f"/browse/{PUBLIC}"), timeout=60)
         probe = alice.get(live_portal.url(f"/_probe/ls/{PUBLIC}"), timeout=60)
-        as_json = alice.get(live_portal.url(f"/_probe/ls/{PUBLIC}"), headers={"Accept": "application/json"},
-                            timeout=60)
+        as_json = alice.get(live_portal.url(f"/_probe/ls/{PUBLIC}"), headers={"Accept": "application/json"}, timeout=60)
     finally:
         emulator.control_post(f"collections/{PUBLIC}/availability", {"available": True})
     assert page.status_code == 503 and page.headers.get("Retry-After")
@@ -101,16 +104,26 @@ def test_an_offline_collection_names_the_collection_not_transfer(live_portal, al
 def proxied(live_portal, tmp_path):
     """A portal whose Transfer calls go through an AnsweringProxy (no retries: answers are final)."""
     emulator = live_portal.emulator
-    with AnsweringProxy(emulator.services["transfer"]) as proxy, extra_portal(
-        emulator, tmp_path / "instance", GLOBUS_TRANSFER_URL=proxy.url, GLOBUS_MAX_RETRIES=0,
-    ) as portal:
+    with (
+        AnsweringProxy(emulator.services["transfer"]) as proxy,
+        extra_portal(
+            emulator,
+            tmp_path / "instance",
+            GLOBUS_TRANSFER_URL=proxy.url,
+            GLOBUS_MAX_RETRIES=0,
+        ) as portal,
+    ):
         yield portal, proxy, portal.logged_in("alice")
 
 
 def test_a_storage_permission_error_is_a_403_inline(proxied):
     portal, proxy, browser = proxied
-    proxy.answer("/mkdir", 502, "ExternalError.MkdirFailed.PermissionDenied",
-                 "The storage system refused the operation: Permission denied.")
+    proxy.answer(
+        "/mkdir",
+        502,
+        "ExternalError.MkdirFailed.PermissionDenied",
+        "The storage system refused the operation: Permission denied.",
+    )
     refused = _mkdir(portal, browser, LAB_ARCHIVE, "/~/", "locked")
     assert refused.status_code == 403, refused.text[:500]
     assert OUTAGE not in refused.text

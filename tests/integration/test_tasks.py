@@ -1,5 +1,6 @@
 """Task pages over real HTTP: filtered and paged list, live progress JSON, events, per-file results,
 cancel and resubmit with the same options."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,15 +33,28 @@ def slow_transfers(live_portal):
 def _batch(portal, browser, lines, *, label, **options):
     form = browser.get(portal.url("/transfers/batch"), timeout=30)
     fields = dict(form_fields(form.text, "/transfers/batch"))
-    fields.update(source=CRYOEM_SHARED, destination=LAB_ARCHIVE, source_path="/~/",
-                  destination_path=f"/~/task-tests-{uuid.uuid4().hex[:8]}/", label=label, batch=lines, **options)
+    fields.update(
+        source=CRYOEM_SHARED,
+        destination=LAB_ARCHIVE,
+        source_path="/~/",
+        destination_path=f"/~/task-tests-{uuid.uuid4().hex[:8]}/",
+        label=label,
+        batch=lines,
+        **options,
+    )
     return task_id_from(browser.post(portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30))
 
 
 def test_task_page_progress_events_and_files(live_portal, bob):
     label = f"files {uuid.uuid4().hex[:6]}"
-    task_id = _batch(live_portal, bob, "'run 01/img_0001.tif' a.tif\n'run 01/missing.tif' m.tif\n", label=label,
-                     skip_source_errors="on", sync_level="exists")
+    task_id = _batch(
+        live_portal,
+        bob,
+        "'run 01/img_0001.tif' a.tif\n'run 01/missing.tif' m.tif\n",
+        label=label,
+        skip_source_errors="on",
+        sync_level="exists",
+    )
     page = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30)
     assert page.status_code == 200
     assert 'data-progress-url="/tasks/' in page.text and "<progress" in page.text and 'aria-live="polite"' in page.text
@@ -65,9 +79,16 @@ def test_task_list_filters_and_pages(live_portal, bob):
     second = bob.get(live_portal.url("/tasks/"), params={"label": prefix, "offset": 25}, timeout=30).text
     assert f"/tasks/{ids[0]}" in second and 'rel="next"' not in second
     today = date.today()
-    in_range = bob.get(live_portal.url("/tasks/"), params={
-        "label": prefix, "type": "TRANSFER", "from": (today - timedelta(days=1)).isoformat(),
-        "to": (today + timedelta(days=1)).isoformat()}, timeout=30).text
+    in_range = bob.get(
+        live_portal.url("/tasks/"),
+        params={
+            "label": prefix,
+            "type": "TRANSFER",
+            "from": (today - timedelta(days=1)).isoformat(),
+            "to": (today + timedelta(days=1)).isoformat(),
+        },
+        timeout=30,
+    ).text
     assert "of 27 tasks" in in_range
     deletions = bob.get(live_portal.url("/tasks/"), params={"label": prefix, "type": "DELETE"}, timeout=30).text
     assert "No tasks match these filters" in deletions
@@ -77,8 +98,15 @@ def test_task_list_filters_and_pages(live_portal, bob):
 
 def test_cancel_then_resubmit_with_the_same_options(live_portal, bob, slow_transfers):
     label = f"cancel {uuid.uuid4().hex[:6]}"
-    task_id = _batch(live_portal, bob, "'raw data/stack 03.mrcs' stack.mrcs\n", label=label,
-                     sync_level="checksum", preserve_timestamp="on", exclude_rules="*.tmp")
+    task_id = _batch(
+        live_portal,
+        bob,
+        "'raw data/stack 03.mrcs' stack.mrcs\n",
+        label=label,
+        sync_level="checksum",
+        preserve_timestamp="on",
+        exclude_rules="*.tmp",
+    )
     page = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     assert "Cancel this task" in page
     cancel = dict(form_fields(page, f"/tasks/{task_id}/cancel"))
@@ -89,10 +117,12 @@ def test_cancel_then_resubmit_with_the_same_options(live_portal, bob, slow_trans
 
     page = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     resubmit = form_fields(page, f"/tasks/{task_id}/resubmit")
-    first = task_id_from(bob.post(live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit,
-                                  allow_redirects=False, timeout=30))
-    again = task_id_from(bob.post(live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit,
-                                  allow_redirects=False, timeout=30))
+    first = task_id_from(
+        bob.post(live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit, allow_redirects=False, timeout=30)
+    )
+    again = task_id_from(
+        bob.post(live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit, allow_redirects=False, timeout=30)
+    )
     assert first == again != task_id, "one new task per press of Resubmit"
     new_page = bob.get(live_portal.url(f"/tasks/{first}"), timeout=30).text
     assert label in new_page and "checksum" in new_page and "*.tmp" in new_page
@@ -106,7 +136,9 @@ def test_tasks_of_other_users_are_not_shown(live_portal, bob):
     page = dave.get(live_portal.url(f"/tasks/{task_id}"), timeout=30)
     assert page.status_code in (403, 404)
     assert "private.txt" not in page.text
-    assert dave.post(live_portal.url(f"/tasks/{task_id}/cancel"), data={"csrf_token": "x"}, timeout=30).status_code == 400
+    assert (
+        dave.post(live_portal.url(f"/tasks/{task_id}/cancel"), data={"csrf_token": "x"}, timeout=30).status_code == 400
+    )
 
 
 def test_a_bad_task_id_is_refused(live_portal, bob):

@@ -1,4 +1,5 @@
 """Expired (or upstream-revoked) access tokens are renewed with the refresh token and stored."""
+
 from __future__ import annotations
 
 import time
@@ -11,16 +12,17 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import StoredToken
 from app.services import token_records
-from app.services.user_clients import transfer_client
 from app.services.globus.errors import globus_errors
+from app.services.user_clients import transfer_client
 
 TRANSFER = "transfer.api.globus.org"
 
 
 def _portal_login_client(live_portal) -> globus_sdk.ConfidentialAppAuthClient:
     portal = live_portal.emulator.client("portal")
-    return globus_sdk.ConfidentialAppAuthClient(portal["client_id"], portal["client_secret"],
-                                                base_url=live_portal.emulator.services["auth"])
+    return globus_sdk.ConfidentialAppAuthClient(
+        portal["client_id"], portal["client_secret"], base_url=live_portal.emulator.services["auth"]
+    )
 
 
 def _list_public_collection(live_portal, user_id: int) -> list[str]:
@@ -34,9 +36,11 @@ def test_an_expired_access_token_is_refreshed_and_the_new_one_stored(live_portal
     user_id = live_portal.user_id("carol")
     with live_portal.context():
         before = token_records.read_token(user_id, TRANSFER)
-        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
-                                                     StoredToken.resource_server == TRANSFER)
-                           .values(expires_at=int(time.time()) - 30))
+        db.session.execute(
+            update(StoredToken)
+            .where(StoredToken.user_id == user_id, StoredToken.resource_server == TRANSFER)
+            .values(expires_at=int(time.time()) - 30)
+        )
         db.session.commit()
 
     assert _list_public_collection(live_portal, user_id)
@@ -69,9 +73,11 @@ def test_a_revoked_refresh_token_means_log_in_again(live_portal):
     user_id = live_portal.user_id("carol")
     with live_portal.context():
         record = token_records.read_token(user_id, TRANSFER)
-        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
-                                                     StoredToken.resource_server == TRANSFER)
-                           .values(expires_at=int(time.time()) - 30))
+        db.session.execute(
+            update(StoredToken)
+            .where(StoredToken.user_id == user_id, StoredToken.resource_server == TRANSFER)
+            .values(expires_at=int(time.time()) - 30)
+        )
         db.session.commit()
     _portal_login_client(live_portal).oauth2_revoke_token(record.refresh_token)
 
@@ -107,9 +113,11 @@ def test_ten_parallel_requests_with_an_expired_token_refresh_it_once(live_portal
     browser = live_portal.logged_in("bob")
     user_id = live_portal.user_id("bob")
     with live_portal.context():
-        db.session.execute(update(StoredToken).where(StoredToken.user_id == user_id,
-                                                     StoredToken.resource_server == TRANSFER)
-                           .values(expires_at=int(time.time()) - 30))
+        db.session.execute(
+            update(StoredToken)
+            .where(StoredToken.user_id == user_id, StoredToken.resource_server == TRANSFER)
+            .values(expires_at=int(time.time()) - 30)
+        )
         db.session.commit()
     refreshes = []
     real_refresh = globus_sdk.ConfidentialAppAuthClient.oauth2_refresh_token

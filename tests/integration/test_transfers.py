@@ -1,5 +1,6 @@
 """Transfers over real HTTP: two-pane review with every option, batch lists, at-most-once submission,
 consent repair for the mapped collection, and timeouts becoming the 503 page."""
+
 from __future__ import annotations
 
 import threading
@@ -43,9 +44,16 @@ def _new_folder(portal, browser, collection, name):
 
 def _review(portal, browser, destination_path, files=(), dirs=()):
     """Select in the left pane (Cryo-EM Shared /~/run 01/), transfer towards the right pane folder."""
-    panes = browser.get(portal.url("/browse/"), params={
-        "left": CRYOEM_SHARED, "left_path": "/~/run 01/", "right": LAB_ARCHIVE, "right_path": destination_path,
-    }, timeout=30)
+    panes = browser.get(
+        portal.url("/browse/"),
+        params={
+            "left": CRYOEM_SHARED,
+            "left_path": "/~/run 01/",
+            "right": LAB_ARCHIVE,
+            "right_path": destination_path,
+        },
+        timeout=30,
+    )
     assert panes.status_code == 200, panes.text[:500]
     data = form_fields(panes.text, "/transfers/new")
     data += [("left_file", name) for name in files] + [("left_dir", name) for name in dirs]
@@ -73,16 +81,35 @@ def _count(portal, model, **where):
 def test_transfer_a_selection_with_every_option(live_portal, alice):
     destination = _new_folder(live_portal, alice, LAB_ARCHIVE, f"copies-{uuid.uuid4().hex[:8]}")
     review = _review(live_portal, alice, destination, files=["img_0001.tif", "img_0002.tif", "movie_0001.mrc"])
-    for option in ("Verify file integrity", "Keep original modification times", "Encrypt data", "Skip files that cannot be read",
-                   "Stop if the destination is out of space", "Delete destination files", "Deadline", "Skip names matching",
-                   "Email me when it succeeds"):
+    for option in (
+        "Verify file integrity",
+        "Keep original modification times",
+        "Encrypt data",
+        "Skip files that cannot be read",
+        "Stop if the destination is out of space",
+        "Delete destination files",
+        "Deadline",
+        "Skip names matching",
+        "Email me when it succeeds",
+    ):
         assert option in review.text, option
     label = f"every option {uuid.uuid4().hex[:6]}"
-    fields = _submit_fields(review.text, label=label, sync_level="checksum", verify_checksum="on",
-                            preserve_timestamp="on", encrypt_data="on", skip_source_errors="on",
-                            fail_on_quota_errors="on", deadline="2099-01-01T00:00", exclude_rules="*.mrc",
-                            notify_on_failed="on")
-    task_id = task_id_from(alice.post(live_portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=30))
+    fields = _submit_fields(
+        review.text,
+        label=label,
+        sync_level="checksum",
+        verify_checksum="on",
+        preserve_timestamp="on",
+        encrypt_data="on",
+        skip_source_errors="on",
+        fail_on_quota_errors="on",
+        deadline="2099-01-01T00:00",
+        exclude_rules="*.mrc",
+        notify_on_failed="on",
+    )
+    task_id = task_id_from(
+        alice.post(live_portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=30)
+    )
     done = wait_for_task(live_portal, alice, task_id)
     assert done["status"] == "SUCCEEDED", done
     page = alice.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
@@ -117,9 +144,16 @@ def test_double_click_and_refresh_make_one_task(live_portal, alice):
 
 def test_retry_after_an_upstream_timeout_reuses_the_submission(live_portal, tmp_path):
     emulator = live_portal.emulator
-    with ForwardingProxy(emulator.services["transfer"]) as proxy, extra_portal(
-        emulator, tmp_path / "instance", GLOBUS_TRANSFER_URL=proxy.url, GLOBUS_HTTP_TIMEOUT=2, GLOBUS_MAX_RETRIES=0,
-    ) as portal:
+    with (
+        ForwardingProxy(emulator.services["transfer"]) as proxy,
+        extra_portal(
+            emulator,
+            tmp_path / "instance",
+            GLOBUS_TRANSFER_URL=proxy.url,
+            GLOBUS_HTTP_TIMEOUT=2,
+            GLOBUS_MAX_RETRIES=0,
+        ) as portal,
+    ):
         browser = portal.logged_in("alice")
         destination = _new_folder(portal, browser, LAB_ARCHIVE, f"retry-{uuid.uuid4().hex[:8]}")
         review = _review(portal, browser, destination, files=["img_0004.tif"])
@@ -137,11 +171,17 @@ def test_retry_after_an_upstream_timeout_reuses_the_submission(live_portal, tmp_
 
 def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice):
     destination = _new_folder(live_portal, alice, LAB_ARCHIVE, f"batch-{uuid.uuid4().hex[:8]}")
-    form = alice.get(live_portal.url("/transfers/batch"), params={"source": CRYOEM_SHARED, "destination": LAB_ARCHIVE},
-                     timeout=30)
+    form = alice.get(
+        live_portal.url("/transfers/batch"), params={"source": CRYOEM_SHARED, "destination": LAB_ARCHIVE}, timeout=30
+    )
     fields = dict(form_fields(form.text, "/transfers/batch"))
-    fields.update(source=CRYOEM_SHARED, destination=LAB_ARCHIVE, source_path="/~/", destination_path=destination,
-                  label=f"batch {uuid.uuid4().hex[:6]}")
+    fields.update(
+        source=CRYOEM_SHARED,
+        destination=LAB_ARCHIVE,
+        source_path="/~/",
+        destination_path=destination,
+        label=f"batch {uuid.uuid4().hex[:6]}",
+    )
     fields["batch"] = "'run 01/img_0005.tif' 'a b.tif'\nonly-one-path\n/~/../../etc/passwd x\n"
     refused = alice.post(live_portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30)
     assert refused.status_code == 400
@@ -151,8 +191,9 @@ def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice)
 
     fields["batch"] = "'run 01/img_0005.tif' 'a b.tif'\n# a comment\n--recursive notebooks notebooks\n"
     upload = {"batch_file": ("list.txt", b"run\\ 02/img_0001.tif second.tif\n", "text/plain")}
-    task_id = task_id_from(alice.post(live_portal.url("/transfers/batch"), data=fields, files=upload,
-                                      allow_redirects=False, timeout=30))
+    task_id = task_id_from(
+        alice.post(live_portal.url("/transfers/batch"), data=fields, files=upload, allow_redirects=False, timeout=30)
+    )
     assert wait_for_task(live_portal, alice, task_id)["status"] == "SUCCEEDED"
     listing = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30).text
     assert "second.tif" in listing and "a b.tif" not in listing, "an uploaded list replaces the pasted one"
@@ -161,8 +202,9 @@ def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice)
 def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_portal, tmp_path):
     with extra_portal(live_portal.emulator, tmp_path / "instance") as portal:
         bob = portal.logged_in("bob")
-        first = bob.get(portal.url(f"/browse/{CAMPUS}"), params={"path": "/~/projects/"}, allow_redirects=False,
-                        timeout=30)
+        first = bob.get(
+            portal.url(f"/browse/{CAMPUS}"), params={"path": "/~/projects/"}, allow_redirects=False, timeout=30
+        )
         back = follow_consent(portal, bob, first, "bob")
         assert back.headers["Location"].startswith(f"/browse/{CAMPUS}"), back.headers["Location"]
         listing = bob.get(portal.url(back.headers["Location"]), timeout=30)
@@ -172,31 +214,46 @@ def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_p
         form = carol.get(portal.url("/transfers/batch"), timeout=30)
         fields = dict(form_fields(form.text, "/transfers/batch"))
         label = f"consent {uuid.uuid4().hex[:6]}"
-        fields.update(source=LAB_ARCHIVE, destination=CAMPUS, source_path="/~/shared/",
-                      destination_path="/~/scratch/", label=label, batch="measurements_001.csv carol-copy.csv\n")
+        fields.update(
+            source=LAB_ARCHIVE,
+            destination=CAMPUS,
+            source_path="/~/shared/",
+            destination_path="/~/scratch/",
+            label=label,
+            batch="measurements_001.csv carol-copy.csv\n",
+        )
         interrupted = carol.post(portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30)
         resumed = follow_consent(portal, carol, interrupted, "carol")
         assert resumed.headers["Location"].endswith("/auth/resume")
         confirm = carol.get(portal.url("/auth/resume"), timeout=30)
         replay = form_fields(confirm.text, "/transfers/batch")
-        task_id = task_id_from(carol.post(portal.url("/transfers/batch"), data=replay, allow_redirects=False, timeout=30))
+        task_id = task_id_from(
+            carol.post(portal.url("/transfers/batch"), data=replay, allow_redirects=False, timeout=30)
+        )
         assert wait_for_task(portal, carol, task_id)["status"] == "SUCCEEDED"
         again = carol.post(portal.url("/transfers/batch"), data=replay, allow_redirects=False, timeout=30)
         assert task_id_from(again) == task_id, "replaying the stashed form again is still the same task"
 
 
 def test_a_hanging_transfer_service_gives_the_503_page(live_portal, tmp_path):
-    with HangingUpstream() as hanging, extra_portal(
-        live_portal.emulator, tmp_path / "instance", GLOBUS_TRANSFER_URL=hanging.url,
-        GLOBUS_HTTP_TIMEOUT=1, GLOBUS_MAX_RETRIES=0,
-    ) as portal:
+    with (
+        HangingUpstream() as hanging,
+        extra_portal(
+            live_portal.emulator,
+            tmp_path / "instance",
+            GLOBUS_TRANSFER_URL=hanging.url,
+            GLOBUS_HTTP_TIMEOUT=1,
+            GLOBUS_MAX_RETRIES=0,
+        ) as portal,
+    ):
         browser = portal.logged_in("alice")
         page = browser.get(portal.url(f"/browse/{CRYOEM_SHARED}"), timeout=60)
         assert page.status_code == 503 and "Globus Transfer is not responding" in page.text
         tasks = browser.get(portal.url("/tasks/"), timeout=60)
         assert tasks.status_code == 503
-        progress = browser.get(portal.url(f"/tasks/{uuid.uuid4()}/progress"), headers={"Accept": "application/json"},
-                               timeout=60)
+        progress = browser.get(
+            portal.url(f"/tasks/{uuid.uuid4()}/progress"), headers={"Accept": "application/json"}, timeout=60
+        )
         assert progress.status_code == 503 and progress.json()["error"] == "service_unavailable"
         assert progress.headers.get("Retry-After")
 
@@ -222,16 +279,22 @@ def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_por
     assert all(attrs.get("aria-describedby") for attrs in parser.boxes.values())
 
     fields = dict(form_fields(form.text, "/transfers/batch"))
-    fields.update(source=CRYOEM_SHARED, destination=LAB_ARCHIVE, batch="README.txt r.txt\n", deadline="2001-01-01T00:00",
-                  verify_checksum="on")
+    fields.update(
+        source=CRYOEM_SHARED,
+        destination=LAB_ARCHIVE,
+        batch="README.txt r.txt\n",
+        deadline="2001-01-01T00:00",
+        verify_checksum="on",
+    )
     refused = alice.post(live_portal.url("/transfers/batch"), data=fields, timeout=30)
     assert refused.status_code == 400
     assert 'id="opt-deadline" name="deadline" value="2001-01-01T00:00" aria-invalid="true"' in refused.text
     assert 'id="deadline-error"' in refused.text and "README.txt r.txt" in refused.text
     parser = Checkboxes()
     parser.feed(refused.text)
-    assert {name for name, attrs in parser.boxes.items() if "checked" in attrs} == {"verify_checksum"}, \
+    assert {name for name, attrs in parser.boxes.items() if "checked" in attrs} == {"verify_checksum"}, (
         "what the user ticked is kept"
+    )
 
 
 def test_hostile_names_survive_review_submit_and_results(live_portal, alice):
@@ -241,8 +304,11 @@ def test_hostile_names_survive_review_submit_and_results(live_portal, alice):
     destination = _new_folder(live_portal, alice, LAB_ARCHIVE, hostile)
     review = _review(live_portal, alice, destination, files=["img_0006.tif"])
     assert "<svg onload" not in review.text and str(escape(hostile)) in review.text
-    task_id = task_id_from(alice.post(live_portal.url("/transfers/submit"), data=_submit_fields(review.text),
-                                      allow_redirects=False, timeout=30))
+    task_id = task_id_from(
+        alice.post(
+            live_portal.url("/transfers/submit"), data=_submit_fields(review.text), allow_redirects=False, timeout=30
+        )
+    )
     assert wait_for_task(live_portal, alice, task_id)["status"] == "SUCCEEDED"
     results = alice.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
     assert "<svg onload" not in results and str(escape(f"/~/{hostile}/img_0006.tif")) in results

@@ -1,4 +1,5 @@
 """Upstream down or unreachable: a 503 page naming the service, with a retry link; never a traceback."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,4 +27,3 @@ def test_an_unavailable_collection_gives_the_collection_503_page(live_portal, pu
     as_json = browser.get(live_portal.url(page), headers={"Accept": "application/json"}, timeout=60)
     assert as_json.status_code == 503 and as_json.json()["service"] == "transfer"
     assert as_json.json()["error"] == "collection_unavailable"
-

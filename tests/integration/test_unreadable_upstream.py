@@ -2,6 +2,7 @@
 
 Found by the outside review (issue #7 item 3) on the listing, collection search and task list.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,18 +16,26 @@ NOT_JSON = b"<html><body>Please log in to the hotel Wi-Fi</body></html>"
 @pytest.fixture(scope="module")
 def proxied(live_portal, tmp_path_factory):
     emulator = live_portal.emulator
-    with AnsweringProxy(emulator.services["transfer"]) as proxy, extra_portal(
-        emulator, tmp_path_factory.mktemp("unreadable") / "instance", GLOBUS_TRANSFER_URL=proxy.url,
-        GLOBUS_MAX_RETRIES=0,
-    ) as portal:
+    with (
+        AnsweringProxy(emulator.services["transfer"]) as proxy,
+        extra_portal(
+            emulator,
+            tmp_path_factory.mktemp("unreadable") / "instance",
+            GLOBUS_TRANSFER_URL=proxy.url,
+            GLOBUS_MAX_RETRIES=0,
+        ) as portal,
+    ):
         yield portal, proxy, portal.logged_in("alice")
 
 
-@pytest.mark.parametrize("suffix, page, content_type", [
-    ("/ls", f"/browse/{LAB_ARCHIVE}", "text/html"),
-    ("/endpoint_search", "/collections?q=lab&scope=all", "text/html"),
-    ("/task_list", "/tasks", "application/json"),  # claims JSON, is not
-])
+@pytest.mark.parametrize(
+    "suffix, page, content_type",
+    [
+        ("/ls", f"/browse/{LAB_ARCHIVE}", "text/html"),
+        ("/endpoint_search", "/collections?q=lab&scope=all", "text/html"),
+        ("/task_list", "/tasks", "application/json"),  # claims JSON, is not
+    ],
+)
 def test_a_non_json_200_from_transfer_is_the_transfer_unavailable_page(proxied, suffix, page, content_type):
     portal, proxy, browser = proxied
     proxy.answer_raw(suffix, 200, NOT_JSON, content_type)

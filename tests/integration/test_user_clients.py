@@ -1,10 +1,11 @@
 """Per-user SDK clients built from stored tokens work against the emulator, tuned per caller."""
+
 from __future__ import annotations
 
 import globus_sdk
 
-from app.services.user_clients import auth_client, login_client, search_client, transfer_client
 from app.services.globus.errors import globus_errors
+from app.services.user_clients import auth_client, login_client, search_client, transfer_client
 
 
 def test_auth_and_search_clients_act_as_the_user(live_portal):

@@ -1,4 +1,5 @@
 """The search page's answer for its query arguments, decided before anything is asked of Transfer."""
+
 from __future__ import annotations
 
 from app.services import collections

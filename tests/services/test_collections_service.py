@@ -1,4 +1,5 @@
 """services/collections.py against the emulator: search scopes, details, consent status, bookmarks."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """globus_errors(): real SDK errors from the emulator (and a dead port) become domain errors."""
+
 from __future__ import annotations
 
 import socket
@@ -14,8 +15,8 @@ from app.services.errors import (
     RemotePermissionDenied,
     RemoteUnavailable,
 )
-from app.services.user_clients import login_client
 from app.services.globus.errors import globus_errors
+from app.services.user_clients import login_client
 from tests.emulator.helpers import login_user_tokens
 
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
@@ -55,8 +56,9 @@ def test_invalid_request(dave_transfer):
 
 
 def test_a_token_globus_does_not_accept_means_log_in_again(emulator):
-    client = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer("not-a-real-token"),
-                                       base_url=emulator.services["transfer"])
+    client = globus_sdk.TransferClient(
+        authorizer=globus_sdk.AccessTokenAuthorizer("not-a-real-token"), base_url=emulator.services["transfer"]
+    )
     with pytest.raises(ReauthenticationRequired) as raised, globus_errors("transfer"):
         client.endpoint_search("lab")
     assert raised.value.scopes == []
@@ -70,8 +72,9 @@ def test_errors_that_are_not_remote_pass_through():
 def test_the_decorator_form_translates_too(emulator):
     @globus_errors("search")
     def search_with_bad_token():
-        client = globus_sdk.SearchClient(authorizer=globus_sdk.AccessTokenAuthorizer("bad"),
-                                         base_url=emulator.services["search"])
+        client = globus_sdk.SearchClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer("bad"), base_url=emulator.services["search"]
+        )
         return client.search(emulator.manifest["search_index"]["id"], "x")
 
     with pytest.raises(ReauthenticationRequired):
@@ -87,9 +90,11 @@ def _closed_port() -> int:
 def test_an_unreachable_service_is_unavailable(tmp_path):
     from tests.portal_fixtures import build_migrated_app, portal_overrides
 
-    app = build_migrated_app(portal_overrides(tmp_path / "instance",
-                                              GLOBUS_AUTH_URL=f"http://127.0.0.1:{_closed_port()}/auth/",
-                                              GLOBUS_MAX_RETRIES=0))
+    app = build_migrated_app(
+        portal_overrides(
+            tmp_path / "instance", GLOBUS_AUTH_URL=f"http://127.0.0.1:{_closed_port()}/auth/", GLOBUS_MAX_RETRIES=0
+        )
+    )
     with app.app_context(), pytest.raises(RemoteUnavailable) as raised, globus_errors("auth"):
         login_client().get_openid_configuration()
     assert raised.value.service == "auth" and raised.value.service_name == "Globus Auth"

@@ -1,4 +1,5 @@
 """Path and name validation: what the portal forwards to Transfer, and what it refuses."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,7 @@ from app.services.errors import InvalidRequest
         ("~/data", "/~/data/"),
         ("/~/a//b/./c/", "/~/a/b/c/"),
         ("/data/Run 01/ünï côdé/", "/data/Run 01/ünï côdé/"),
-        ("/it's \"quoted\"/<script>alert(1)</script>", "/it's \"quoted\"/<script>alert(1)</script>/"),
+        ('/it\'s "quoted"/<script>alert(1)</script>', '/it\'s "quoted"/<script>alert(1)</script>/'),
     ],
 )
 def test_directories_are_normalised(raw, expected):
@@ -51,7 +52,9 @@ def test_bad_names_are_refused(name):
         paths.validate_name(name)
 
 
-@pytest.mark.parametrize("name", ["Run 01", "ünï côdé.txt", "it's \"q\"", "<img src=x onerror=alert(1)>", "<script>alert(1)", "-r", ".hidden"])
+@pytest.mark.parametrize(
+    "name", ["Run 01", "ünï côdé.txt", 'it\'s "q"', "<img src=x onerror=alert(1)>", "<script>alert(1)", "-r", ".hidden"]
+)
 def test_hostile_but_legal_names_are_kept_exactly(name):
     assert paths.validate_name(name) == name
     assert paths.join("/~/x/", name) == f"/~/x/{name}"

@@ -1,7 +1,8 @@
 """Listing rows built in Python: every hostile name stays text, URLs stay attribute-safe."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -25,12 +26,19 @@ class _Collect(HTMLParser):
 
 
 def test_hostile_names_round_trip_as_text_and_attributes():
-    when = datetime(2024, 5, 6, 7, 8, tzinfo=timezone.utc)
-    entries = [FileEntry(HOSTILE, "dir", 4096, when, "0755", f"/~/{HOSTILE}/"),
-               FileEntry(HOSTILE + ".txt", "file", 1234, None, "0644", f"/~/{HOSTILE}.txt")]
-    html = listing_rows(entries, folder_url=lambda p: "/browse/c?path=" + quote(p, safe=""),
-                        rename_url=lambda n: "/browse/c/rename?path=%2F~%2F&name=" + quote(n, safe=""),
-                        checkbox_form="selection-form", file_field="file", dir_field="dir")
+    when = datetime(2024, 5, 6, 7, 8, tzinfo=UTC)
+    entries = [
+        FileEntry(HOSTILE, "dir", 4096, when, "0755", f"/~/{HOSTILE}/"),
+        FileEntry(HOSTILE + ".txt", "file", 1234, None, "0644", f"/~/{HOSTILE}.txt"),
+    ]
+    html = listing_rows(
+        entries,
+        folder_url=lambda p: "/browse/c?path=" + quote(p, safe=""),
+        rename_url=lambda n: "/browse/c/rename?path=%2F~%2F&name=" + quote(n, safe=""),
+        checkbox_form="selection-form",
+        file_field="file",
+        dir_field="dir",
+    )
     parser = _Collect()
     parser.feed(str(html))
     assert not [tag for tag, _ in parser.tags if tag in ("img", "script")]
@@ -45,6 +53,12 @@ def test_hostile_names_round_trip_as_text_and_attributes():
 
 
 def test_rows_without_rename_links():
-    html = listing_rows([FileEntry("a", "invalid_symlink", 0, None, "", "/a")], folder_url=str, rename_url=None,
-                        checkbox_form="panes-form", file_field="left_file", dir_field="left_dir")
+    html = listing_rows(
+        [FileEntry("a", "invalid_symlink", 0, None, "", "/a")],
+        folder_url=str,
+        rename_url=None,
+        checkbox_form="panes-form",
+        file_field="left_file",
+        dir_field="left_dir",
+    )
     assert "Rename" not in html and "broken link" in html and 'name="left_file"' in html

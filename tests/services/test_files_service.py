@@ -1,4 +1,5 @@
 """services/files.py against the emulator through the real SDK: one upstream page at a time."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,7 +44,9 @@ def test_paging_through_the_100000_entry_folder(live_portal, alice_id, big_folde
 
 def test_filter_and_hidden_are_applied_upstream(live_portal, alice_id):
     with live_portal.context():
-        tifs = files.list_folder(alice_id, CRYOEM_SHARED, "/~/run 01/", files.ListingOptions(name_filter="*.tif", limit=250))
+        tifs = files.list_folder(
+            alice_id, CRYOEM_SHARED, "/~/run 01/", files.ListingOptions(name_filter="*.tif", limit=250)
+        )
         plain = files.list_folder(alice_id, CRYOEM_SHARED, "/~/", files.ListingOptions())
         hidden = files.list_folder(alice_id, CRYOEM_SHARED, "/~/", files.ListingOptions(show_hidden=True))
     assert tifs.entries and all(e.name.endswith(".tif") for e in tifs.entries)
@@ -85,8 +88,14 @@ def test_delete_plan_lists_what_goes_with_a_look_inside(live_portal, alice_id):
 
 
 def test_listing_options_refuse_bad_input():
-    for args in ({"sort": "colour"}, {"order": "sideways"}, {"offset": "-1"}, {"per_page": "7"},
-                 {"offset": "many"}, {"filter": "a/b"}):
+    for args in (
+        {"sort": "colour"},
+        {"order": "sideways"},
+        {"offset": "-1"},
+        {"per_page": "7"},
+        {"offset": "many"},
+        {"filter": "a/b"},
+    ):
         with pytest.raises(InvalidRequest):
             files.parse_listing_options(args)
     options = files.parse_listing_options({"sort": "modified", "order": "desc", "hidden": "1", "per_page": "1000"})

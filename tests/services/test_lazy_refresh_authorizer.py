@@ -1,4 +1,5 @@
 """User clients build the portal's login client only when a token must be refreshed."""
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,11 @@ def _store_tokens(app, *, expires_in: int) -> int:
         db.session.add(user)
         db.session.commit()
         token_records.save_token(
-            user.id, TRANSFER, scopes="urn:globus:auth:scope:transfer.api.globus.org:all",
-            expires_at=int(time.time()) + expires_in, access_token="access-token-of-user-7",
+            user.id,
+            TRANSFER,
+            scopes="urn:globus:auth:scope:transfer.api.globus.org:all",
+            expires_at=int(time.time()) + expires_in,
+            access_token="access-token-of-user-7",
             refresh_token="refresh-token-of-user-7",
         )
         return user.id

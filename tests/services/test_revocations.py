@@ -1,4 +1,5 @@
 """A failed upstream revocation never blocks local clean-up, and is finished later."""
+
 from __future__ import annotations
 
 import os
@@ -28,15 +29,21 @@ def _closed_port() -> int:
 
 def _introspect(emulator, token: str) -> bool:
     portal = emulator.client("portal")
-    client = globus_sdk.ConfidentialAppAuthClient(portal["client_id"], portal["client_secret"],
-                                                  base_url=emulator.services["auth"])
+    client = globus_sdk.ConfidentialAppAuthClient(
+        portal["client_id"], portal["client_secret"], base_url=emulator.services["auth"]
+    )
     return client.oauth2_token_introspect(token)["active"]
 
 
 def test_revocations_that_fail_are_queued_encrypted_and_retried_by_the_cli(emulator, tmp_path):
     manifest = str(emulator.instance_dir / "emulator.json")
-    overrides = portal_overrides(tmp_path / "instance", GATEWAY_EMULATOR_MANIFEST=manifest,
-                                 GLOBUS_CLIENT_ID=None, GLOBUS_CLIENT_SECRET=None, GLOBUS_MAX_RETRIES=0)
+    overrides = portal_overrides(
+        tmp_path / "instance",
+        GATEWAY_EMULATOR_MANIFEST=manifest,
+        GLOBUS_CLIENT_ID=None,
+        GLOBUS_CLIENT_SECRET=None,
+        GLOBUS_MAX_RETRIES=0,
+    )
     auth_down = build_migrated_app({**overrides, "GLOBUS_AUTH_URL": f"http://127.0.0.1:{_closed_port()}/auth/"})
     tokens = login_user_tokens(emulator, "dave", SCOPES, refresh_tokens=True)
     access_tokens = [data["access_token"] for data in tokens.values()]
@@ -46,9 +53,14 @@ def test_revocations_that_fail_are_queued_encrypted_and_retried_by_the_cli(emula
         db.session.add(user)
         db.session.commit()
         for resource_server, data in tokens.items():
-            token_records.save_token(user.id, resource_server, scopes=data["scope"],
-                                     expires_at=data["expires_at_seconds"], access_token=data["access_token"],
-                                     refresh_token=data["refresh_token"])
+            token_records.save_token(
+                user.id,
+                resource_server,
+                scopes=data["scope"],
+                expires_at=data["expires_at_seconds"],
+                access_token=data["access_token"],
+                refresh_token=data["refresh_token"],
+            )
         report = discard_user_tokens(user.id)
         assert report.revoked == 0 and report.pending == 2 * len(tokens)
         assert db.session.scalar(select(func.count()).select_from(StoredToken)) == 0
@@ -63,8 +75,14 @@ def test_revocations_that_fail_are_queued_encrypted_and_retried_by_the_cli(emula
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GLOBUS_", "GATEWAY_"))}
     env.update({key: str(value) for key, value in overrides.items() if value is not None})
-    result = subprocess.run([sys.executable, "-m", "app.cli", "tokens", "retry-revocations"], cwd=os.sep,
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "tokens", "retry-revocations"],
+        cwd=os.sep,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"revoked {2 * len(tokens)}; still pending 0" in result.stdout
 

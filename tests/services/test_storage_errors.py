@@ -4,6 +4,7 @@ Against the emulator through the real SDK and services/files.py; the answers the
 produce (a storage permission error while running as root, a Transfer 500/429) come from a small
 loopback server speaking Transfer's error shape.
 """
+
 from __future__ import annotations
 
 import json
@@ -110,9 +111,11 @@ class CannedTransfer:
 
     def client(self) -> globus_sdk.TransferClient:
         """A TransferClient aimed here, without retries (so a 5xx/429 is final at once)."""
-        return globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer("token"),
-                                         base_url=f"http://127.0.0.1:{self._server.server_port}/",
-                                         retry_config=RetryConfig(max_retries=0))
+        return globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer("token"),
+            base_url=f"http://127.0.0.1:{self._server.server_port}/",
+            retry_config=RetryConfig(max_retries=0),
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -130,32 +133,52 @@ def canned(request) -> Iterator[CannedTransfer]:
         yield server
 
 
-@pytest.mark.parametrize("canned", [(502, "ExternalError.MkdirFailed.PermissionDenied",
-                                     "The storage system refused the operation: Permission denied.")], indirect=True)
+@pytest.mark.parametrize(
+    "canned",
+    [
+        (
+            502,
+            "ExternalError.MkdirFailed.PermissionDenied",
+            "The storage system refused the operation: Permission denied.",
+        )
+    ],
+    indirect=True,
+)
 def test_a_storage_permission_error_is_permission_denied_with_its_message(canned):
     with pytest.raises(RemotePermissionDenied) as raised, globus_errors("transfer"):
         canned.client().operation_mkdir(str(uuid.uuid4()), "/~/x/")
     assert raised.value.status_code == 403 and "Permission denied" in raised.value.message
 
 
-@pytest.mark.parametrize("canned", [(502, "ExternalError.DirListingFailed.GCDisconnected",
-                                     "The GCP endpoint is not currently connected to Globus")], indirect=True)
+@pytest.mark.parametrize(
+    "canned",
+    [(502, "ExternalError.DirListingFailed.GCDisconnected", "The GCP endpoint is not currently connected to Globus")],
+    indirect=True,
+)
 def test_a_disconnected_collection_is_unreachable(canned):
     with pytest.raises(CollectionUnavailable), globus_errors("transfer"):
         canned.client().operation_ls(str(uuid.uuid4()), path="/")
 
 
-@pytest.mark.parametrize("canned", [(502, "ExternalError.MkdirFailed.SomethingNew", "Odd storage answer.")],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "canned", [(502, "ExternalError.MkdirFailed.SomethingNew", "Odd storage answer.")], indirect=True
+)
 def test_an_unknown_storage_reason_is_still_the_storage_answering(canned):
     with pytest.raises(StorageRefused) as raised, globus_errors("transfer"):
         canned.client().operation_mkdir(str(uuid.uuid4()), "/~/x/")
     assert raised.value.status_code == 409 and raised.value.message == "Odd storage answer."
 
 
-@pytest.mark.parametrize("canned", [(500, "ServerError", "Internal error."), (502, "BadGateway", "Proxy error."),
-                                    (503, "ServiceUnavailable", "Maintenance."), (429, "RequestLimitExceeded", "Slow down.")],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "canned",
+    [
+        (500, "ServerError", "Internal error."),
+        (502, "BadGateway", "Proxy error."),
+        (503, "ServiceUnavailable", "Maintenance."),
+        (429, "RequestLimitExceeded", "Slow down."),
+    ],
+    indirect=True,
+)
 def test_real_unavailability_of_transfer_stays_a_transfer_503(canned):
     with pytest.raises(RemoteUnavailable) as raised, globus_errors("transfer"):
         canned.client().operation_ls(str(uuid.uuid4()), path="/")

@@ -1,4 +1,5 @@
 """What the task pages take from the service: a refused filter or page, and the sync level by name."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,9 @@ def test_an_offset_is_a_whole_number_or_a_clear_refusal():
     assert refused.value.field == "events_offset"
 
 
-@pytest.mark.parametrize(("level", "text"), [(0, "exists"), (3, "checksum"), ("size", "size"), (7, "7"),
-                                             (None, "none (copy everything)")])
+@pytest.mark.parametrize(
+    ("level", "text"), [(0, "exists"), (3, "checksum"), ("size", "size"), (7, "7"), (None, "none (copy everything)")]
+)
 def test_the_sync_level_is_shown_by_the_name_the_form_uses(level, text):
     doc = copy.deepcopy(TASK_LIST_DOC["DATA"][0])
     doc["sync_level"] = level

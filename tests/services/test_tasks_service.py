@@ -1,4 +1,5 @@
 """services/tasks.py: filters into Transfer clauses, and task documents (the SDK's canned payload) into pages."""
+
 from __future__ import annotations
 
 import copy
@@ -12,20 +13,37 @@ from app.services.errors import InvalidRequest
 
 
 def test_filters_become_transfer_clauses():
-    filters = tasks.parse_filters({"status": "failed", "type": "transfer", "label": "Run 01",
-                                   "from": "2026-11-01", "to": "2026-11-23"})
+    filters = tasks.parse_filters(
+        {"status": "failed", "type": "transfer", "label": "Run 01", "from": "2026-11-01", "to": "2026-11-23"}
+    )
     assert filters.upstream() == {
-        "status": "FAILED", "type": "TRANSFER", "label": "~Run 01",
+        "status": "FAILED",
+        "type": "TRANSFER",
+        "label": "~Run 01",
         "request_time": "2026-11-01,2026-11-23T23:59:59",
     }
-    assert filters.query() == {"status": "FAILED", "type": "TRANSFER", "label": "Run 01",
-                               "from": "2026-11-01", "to": "2026-11-23"}
+    assert filters.query() == {
+        "status": "FAILED",
+        "type": "TRANSFER",
+        "label": "Run 01",
+        "from": "2026-11-01",
+        "to": "2026-11-23",
+    }
     assert tasks.parse_filters({}).upstream() == {}
     assert tasks.parse_filters({"to": "2026-01-02"}).until == date(2026, 1, 2)
 
 
-@pytest.mark.parametrize("args", [{"status": "LOST"}, {"type": "COPY"}, {"label": "a,b"}, {"label": "a/b"},
-                                  {"from": "soon"}, {"from": "2026-02-02", "to": "2026-01-01"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"status": "LOST"},
+        {"type": "COPY"},
+        {"label": "a,b"},
+        {"label": "a/b"},
+        {"from": "soon"},
+        {"from": "2026-02-02", "to": "2026-01-01"},
+    ],
+)
 def test_bad_filters_are_refused(args):
     with pytest.raises(InvalidRequest):
         tasks.parse_filters(args)
@@ -42,12 +60,22 @@ def test_a_real_task_document_becomes_a_task():
 
 def test_progress_cancelled_and_active_states():
     doc = copy.deepcopy(TASK_LIST_DOC["DATA"][0])
-    doc.update(status="ACTIVE", subtasks_total=10, subtasks_pending=6, subtasks_retrying=1, nice_status="Queued",
-               completion_time=None)
+    doc.update(
+        status="ACTIVE",
+        subtasks_total=10,
+        subtasks_pending=6,
+        subtasks_retrying=1,
+        nice_status="Queued",
+        completion_time=None,
+    )
     active = task_records.task_from_document(doc)
     assert active.percent == 30 and active.can_cancel and active.status_label == "Active"
-    doc.update(status="FAILED", fatal_error={"code": "CANCELED", "description": "canceled"}, subtasks_pending=0,
-               subtasks_retrying=0)
+    doc.update(
+        status="FAILED",
+        fatal_error={"code": "CANCELED", "description": "canceled"},
+        subtasks_pending=0,
+        subtasks_retrying=0,
+    )
     cancelled = task_records.task_from_document(doc)
     assert cancelled.cancelled and cancelled.status_label == "Cancelled" and cancelled.can_resubmit
 

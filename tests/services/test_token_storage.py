@@ -1,4 +1,5 @@
 """Encrypted token rows: no plaintext at rest, row binding, rotation, and concurrent writers."""
+
 from __future__ import annotations
 
 import os
@@ -32,10 +33,17 @@ def _user(username: str) -> int:
     return user.id
 
 
-def _save(user_id: int, resource_server: str = "transfer.api.globus.org", *, access: str = ACCESS,
-          refresh: str | None = REFRESH, expires_at: int = 2_000_000_000) -> int:
-    return token_records.save_token(user_id, resource_server, scopes="urn:x:all", expires_at=expires_at,
-                                    access_token=access, refresh_token=refresh)
+def _save(
+    user_id: int,
+    resource_server: str = "transfer.api.globus.org",
+    *,
+    access: str = ACCESS,
+    refresh: str | None = REFRESH,
+    expires_at: int = 2_000_000_000,
+) -> int:
+    return token_records.save_token(
+        user_id, resource_server, scopes="urn:x:all", expires_at=expires_at, access_token=access, refresh_token=refresh
+    )
 
 
 def _database_bytes(app) -> bytes:
@@ -69,7 +77,10 @@ def test_postgresql_dump_contains_no_token_string(portal_app):
     env = {**os.environ, "PGPASSWORD": url.password or ""}
     dump = subprocess.run(
         ["pg_dump", "-h", url.hostname, "-p", str(url.port or 5432), "-U", url.username, url.path.lstrip("/")],
-        env=env, capture_output=True, check=True, timeout=120,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
     ).stdout
     assert b"v1:test1:" in dump
     assert ACCESS.encode() not in dump and REFRESH.encode() not in dump
@@ -101,10 +112,14 @@ def test_a_ciphertext_moved_between_columns_or_services_fails(portal_app):
         _save(alice)
         _save(alice, "search.api.globus.org")
         row = db.session.scalar(select(StoredToken).where(StoredToken.resource_server == "transfer.api.globus.org"))
-        db.session.execute(update(StoredToken).where(StoredToken.resource_server == "search.api.globus.org")
-                           .values(access_token_enc=row.access_token_enc))
-        db.session.execute(update(StoredToken).where(StoredToken.id == row.id)
-                           .values(access_token_enc=row.refresh_token_enc))
+        db.session.execute(
+            update(StoredToken)
+            .where(StoredToken.resource_server == "search.api.globus.org")
+            .values(access_token_enc=row.access_token_enc)
+        )
+        db.session.execute(
+            update(StoredToken).where(StoredToken.id == row.id).values(access_token_enc=row.refresh_token_enc)
+        )
         db.session.commit()
         for resource_server in ("search.api.globus.org", "transfer.api.globus.org"):
             with pytest.raises(TokenDecryptionError):
@@ -118,9 +133,16 @@ def test_rotation_leaves_no_row_under_the_old_key(portal_app):
             _save(user_id)
             _save(user_id, "auth.globus.org", refresh=None)
         keyring = current_keyring()
-        db.session.add(PendingRevocation(
-            user_id=alice, resource_server="auth.globus.org", token_kind="access_token",
-            token_enc=keyring.encrypt("AgPending", binding=token_records.pending_binding(alice, "auth.globus.org", "access_token"))))
+        db.session.add(
+            PendingRevocation(
+                user_id=alice,
+                resource_server="auth.globus.org",
+                token_kind="access_token",
+                token_enc=keyring.encrypt(
+                    "AgPending", binding=token_records.pending_binding(alice, "auth.globus.org", "access_token")
+                ),
+            )
+        )
         db.session.commit()
         old_kid = keyring.primary_kid
         portal_app.extensions["token_keyring"] = TokenKeyring(
@@ -135,7 +157,8 @@ def test_rotation_leaves_no_row_under_the_old_key(portal_app):
         assert kids == {"rotated"} and old_kid not in kids
         # Without the old key everything still decrypts.
         portal_app.extensions["token_keyring"] = TokenKeyring(
-            primary_kid="rotated", keys={"rotated": portal_app.extensions["token_keyring"].keys["rotated"]})
+            primary_kid="rotated", keys={"rotated": portal_app.extensions["token_keyring"].keys["rotated"]}
+        )
         assert token_records.read_token(bob, "transfer.api.globus.org").refresh_token == REFRESH
 
 
@@ -164,8 +187,8 @@ def test_a_stale_writer_retries_instead_of_overwriting_blindly(portal_app):
                 fired.append(True)
                 conn.exec_driver_sql(
                     "UPDATE stored_tokens SET version = version + 1 WHERE user_id = ?"
-                    if engine.dialect.name == "sqlite" else
-                    "UPDATE stored_tokens SET version = version + 1 WHERE user_id = %s",
+                    if engine.dialect.name == "sqlite"
+                    else "UPDATE stored_tokens SET version = version + 1 WHERE user_id = %s",
                     (alice,),
                 )
 
@@ -188,13 +211,19 @@ def test_concurrent_refreshes_from_many_threads_all_land(portal_app):
     def refresh(n: int) -> None:
         try:
             with portal_app.app_context():
-                SqlTokenStorage(alice, rows=token_records).store_token_data_by_resource_server({
-                    "transfer.api.globus.org": TokenStorageData(
-                        resource_server="transfer.api.globus.org", identity_id="id-alice", scope="urn:x:all",
-                        access_token=f"AgAccess{n:03d}", refresh_token=None, expires_at_seconds=2_000_000_000 + n,
-                        token_type="Bearer",
-                    )
-                })
+                SqlTokenStorage(alice, rows=token_records).store_token_data_by_resource_server(
+                    {
+                        "transfer.api.globus.org": TokenStorageData(
+                            resource_server="transfer.api.globus.org",
+                            identity_id="id-alice",
+                            scope="urn:x:all",
+                            access_token=f"AgAccess{n:03d}",
+                            refresh_token=None,
+                            expires_at_seconds=2_000_000_000 + n,
+                            token_type="Bearer",
+                        )
+                    }
+                )
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -209,4 +238,3 @@ def test_concurrent_refreshes_from_many_threads_all_land(portal_app):
     # Every writer's update was applied on top of the previous one: none was lost or skipped.
     assert record.version == 9
     assert record.refresh_token == REFRESH and record.access_token.startswith("AgAccess")
-

@@ -1,4 +1,5 @@
 """A refused transfer form comes back as typed; an uploaded list is bounded and must be UTF-8."""
+
 from __future__ import annotations
 
 import io

@@ -1,7 +1,8 @@
 """Transfer options and batch lists: validated completely before anything is submitted."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from app.services.errors import InvalidRequest
 
 
 def test_every_option_reaches_the_document():
-    deadline = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    deadline = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     form = {
         "label": "Nightly <sync> 'run'",
         "sync_level": "checksum",

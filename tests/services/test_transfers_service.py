@@ -1,4 +1,5 @@
 """services/transfers.py + submissions.py against the emulator: saved before the call, one task per form."""
+
 from __future__ import annotations
 
 import threading
@@ -51,7 +52,10 @@ def test_concurrent_presses_of_one_form_make_one_task(live_portal, alice_id):
     with live_portal.context():
         rows = db.session.scalars(select(TransferSubmission).where(TransferSubmission.form_token == token)).all()
         assert len(rows) == 1 and rows[0].task_id == results[0].task_id and rows[0].submitted_at
-        assert rows[0].document["sync_level"] == "mtime" and rows[0].document["items"][0]["source"] == "/~/run 02/img_0001.tif"
+        assert (
+            rows[0].document["sync_level"] == "mtime"
+            and rows[0].document["items"][0]["source"] == "/~/run 02/img_0001.tif"
+        )
         tracked = db.session.scalars(select(TrackedTask).where(TrackedTask.task_id == results[0].task_id)).all()
         assert len(tracked) == 1 and tracked[0].user_id == alice_id and tracked[0].kind == "transfer"
 

@@ -1,9 +1,9 @@
 """User clients reuse one HTTP transport per thread, which never carries cookies between users."""
+
 from __future__ import annotations
 
 import threading
 import time
-
 from http.client import HTTPMessage
 
 import requests
@@ -22,8 +22,12 @@ def _user_with_tokens(app, username: str) -> int:
         db.session.commit()
         for resource_server in ("transfer.api.globus.org", "search.api.globus.org"):
             token_records.save_token(
-                user.id, resource_server, scopes="scope", expires_at=int(time.time()) + 3600,
-                access_token=f"access-{username}", refresh_token=None,
+                user.id,
+                resource_server,
+                scopes="scope",
+                expires_at=int(time.time()) + 3600,
+                access_token=f"access-{username}",
+                refresh_token=None,
             )
         return user.id
 

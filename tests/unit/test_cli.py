@@ -1,4 +1,5 @@
 """The `gateway` command: help, key generation, migrations and key rotation as real processes."""
+
 from __future__ import annotations
 
 import os
@@ -21,14 +22,21 @@ def _gateway(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     executable = shutil.which("gateway", path=str(Path(sys.executable).parent))
     command = [executable] if executable else [sys.executable, "-m", "app.cli"]
     # From / : the command must not depend on the working directory (an installed copy has none).
-    return subprocess.run([*command, *args], cwd=os.sep, env=env or dict(os.environ),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*command, *args], cwd=os.sep, env=env or dict(os.environ), capture_output=True, text=True, timeout=120
+    )
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GLOBUS_", "GATEWAY_"))}
-    env.update({"GATEWAY_ENV": "test", "GATEWAY_INSTANCE_DIR": str(tmp_path),
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", **extra})
+    env.update(
+        {
+            "GATEWAY_ENV": "test",
+            "GATEWAY_INSTANCE_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+            **extra,
+        }
+    )
     return env
 
 
@@ -73,19 +81,30 @@ def test_db_upgrade_then_keys_rotate_moves_every_row_to_the_new_key(tmp_path):
 
     old_ring = TokenKeyring.from_spec(old)
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO users (id, primary_identity_id, username, created_at) "
-            "VALUES (1, 'identity-1', 'alice', '2026-11-23 00:00:00')"))
         connection.execute(
-            text("INSERT INTO stored_tokens (user_id, resource_server, scopes, requested_scopes, expires_at, "
-                 "token_type, access_token_enc, refresh_token_enc, version, updated_at) VALUES "
-                 "(1, 'transfer.api.globus.org', 's', '', 1, 'Bearer', :a, :r, 1, '2026-11-23 00:00:00')"),
-            {"a": old_ring.encrypt("AT", binding=token_binding(1, "transfer.api.globus.org", "access_token")),
-             "r": old_ring.encrypt("RT", binding=token_binding(1, "transfer.api.globus.org", "refresh_token"))})
+            text(
+                "INSERT INTO users (id, primary_identity_id, username, created_at) "
+                "VALUES (1, 'identity-1', 'alice', '2026-11-23 00:00:00')"
+            )
+        )
         connection.execute(
-            text("INSERT INTO pending_revocations (user_id, resource_server, token_kind, token_enc, attempts, "
-                 "created_at) VALUES (1, 'auth.globus.org', 'access_token', :t, 0, '2026-11-23 00:00:00')"),
-            {"t": old_ring.encrypt("PT", binding="1|auth.globus.org|pending-access_token")})
+            text(
+                "INSERT INTO stored_tokens (user_id, resource_server, scopes, requested_scopes, expires_at, "
+                "token_type, access_token_enc, refresh_token_enc, version, updated_at) VALUES "
+                "(1, 'transfer.api.globus.org', 's', '', 1, 'Bearer', :a, :r, 1, '2026-11-23 00:00:00')"
+            ),
+            {
+                "a": old_ring.encrypt("AT", binding=token_binding(1, "transfer.api.globus.org", "access_token")),
+                "r": old_ring.encrypt("RT", binding=token_binding(1, "transfer.api.globus.org", "refresh_token")),
+            },
+        )
+        connection.execute(
+            text(
+                "INSERT INTO pending_revocations (user_id, resource_server, token_kind, token_enc, attempts, "
+                "created_at) VALUES (1, 'auth.globus.org', 'access_token', :t, 0, '2026-11-23 00:00:00')"
+            ),
+            {"t": old_ring.encrypt("PT", binding="1|auth.globus.org|pending-access_token")},
+        )
 
     rotate = _gateway("keys", "rotate", env=_env(tmp_path, TOKEN_ENCRYPTION_KEYS=f"{new},{old}"))
     assert rotate.returncode == 0, rotate.stderr
@@ -95,7 +114,8 @@ def test_db_upgrade_then_keys_rotate_moves_every_row_to_the_new_key(tmp_path):
     new_ring = TokenKeyring.from_spec(new)
     with engine.connect() as connection:
         access, refresh, version = connection.execute(
-            select(text("access_token_enc, refresh_token_enc, version")).select_from(text("stored_tokens"))).one()
+            select(text("access_token_enc, refresh_token_enc, version")).select_from(text("stored_tokens"))
+        ).one()
         pending = connection.execute(text("SELECT token_enc FROM pending_revocations")).scalar_one()
     assert {key_id_of(access), key_id_of(refresh), key_id_of(pending)} == {"new"}
     assert new_ring.decrypt(access, binding=token_binding(1, "transfer.api.globus.org", "access_token")) == "AT"

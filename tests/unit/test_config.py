@@ -1,4 +1,5 @@
 """Settings from the environment: defaults, the emulator manifest, production's refusals."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,7 @@ def test_production_hardens_cookies(tmp_path):
     assert settings["SESSION_COOKIE_SAMESITE"] == "Lax" and settings["PREFERRED_URL_SCHEME"] == "https"
 
 
-@pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "GLOBUS_CLIENT_ID", "GLOBUS_CLIENT_SECRET"]
-)
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "GLOBUS_CLIENT_ID", "GLOBUS_CLIENT_SECRET"])
 def test_production_refuses_to_start_without_required_settings(tmp_path, missing):
     env = {**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path)}
     del env[missing]
@@ -72,21 +71,33 @@ def test_production_refuses_to_start_with_an_emulator_manifest(tmp_path):
 
 def test_emulator_manifest_fills_client_and_service_urls(tmp_path):
     manifest = tmp_path / "emulator.json"
-    manifest.write_text(json.dumps({
-        "base_url": "http://127.0.0.1:8111",
-        "issuer": "http://127.0.0.1:8111/auth",
-        "services": {"auth": "http://127.0.0.1:8111/auth/", "transfer": "http://127.0.0.1:8111/transfer/",
-                     "search": "http://127.0.0.1:8111/search/"},
-        "clients": {"portal": {"client_id": "cid", "client_secret": "csecret"}},
-        "search_index": {"id": "index-1"},
-    }))
+    manifest.write_text(
+        json.dumps(
+            {
+                "base_url": "http://127.0.0.1:8111",
+                "issuer": "http://127.0.0.1:8111/auth",
+                "services": {
+                    "auth": "http://127.0.0.1:8111/auth/",
+                    "transfer": "http://127.0.0.1:8111/transfer/",
+                    "search": "http://127.0.0.1:8111/search/",
+                },
+                "clients": {"portal": {"client_id": "cid", "client_secret": "csecret"}},
+                "search_index": {"id": "index-1"},
+            }
+        )
+    )
     settings = load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path), "GATEWAY_EMULATOR_MANIFEST": str(manifest)})
     assert (settings["GLOBUS_CLIENT_ID"], settings["GLOBUS_CLIENT_SECRET"]) == ("cid", "csecret")
     assert settings["GLOBUS_TRANSFER_URL"] == "http://127.0.0.1:8111/transfer/"
     assert settings["GLOBUS_SEARCH_INDEX_ID"] == "index-1"
     assert settings["GLOBUS_AUTH_ISSUER"] == "http://127.0.0.1:8111/auth"
-    explicit = load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path), "GATEWAY_EMULATOR_MANIFEST": str(manifest),
-                              "GLOBUS_CLIENT_ID": "explicit"})
+    explicit = load_settings(
+        {
+            "GATEWAY_INSTANCE_DIR": str(tmp_path),
+            "GATEWAY_EMULATOR_MANIFEST": str(manifest),
+            "GLOBUS_CLIENT_ID": "explicit",
+        }
+    )
     assert explicit["GLOBUS_CLIENT_ID"] == "explicit"
 
 
@@ -113,8 +124,10 @@ def test_bad_values_name_the_variable(tmp_path, name, value, message):
 
 
 def test_overrides_use_environment_names(tmp_path):
-    settings = load_settings({"GATEWAY_INSTANCE_DIR": str(tmp_path)},
-                             {"GATEWAY_ENV": "test", "GLOBUS_HTTP_TIMEOUT": 3, "MAX_CONTENT_LENGTH": 10})
+    settings = load_settings(
+        {"GATEWAY_INSTANCE_DIR": str(tmp_path)},
+        {"GATEWAY_ENV": "test", "GLOBUS_HTTP_TIMEOUT": 3, "MAX_CONTENT_LENGTH": 10},
+    )
     assert settings["TESTING"] is True and settings["GLOBUS_HTTP_TIMEOUT"] == 3.0
     assert settings["MAX_CONTENT_LENGTH"] == 10
 
@@ -139,6 +152,11 @@ def test_production_on_sqlite_warns_loudly(tmp_path, caplog):
 
     with caplog.at_level("WARNING"):
         # SQLite named explicitly: CI's PostgreSQL pass sets DATABASE_URL in the environment.
-        create_app({**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path),
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}"})
+        create_app(
+            {
+                **PRODUCTION,
+                "GATEWAY_INSTANCE_DIR": str(tmp_path),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
+            }
+        )
     assert "PRODUCTION ON SQLITE" in caplog.text

@@ -1,4 +1,5 @@
 """Domain errors become one page (or JSON body) each; nothing ever shows a traceback."""
+
 from __future__ import annotations
 
 import time
@@ -71,15 +72,21 @@ def test_unavailable_service_gets_a_503_page_naming_it_with_retry(client):
 def test_unavailable_is_json_for_api_clients(client):
     response = client.get("/_raise/unavailable", headers={"Accept": "application/json"})
     assert response.status_code == 503
-    assert response.json == {"error": "service_unavailable", "service": "transfer",
-                             "message": "Globus Transfer is not responding right now.",
-                             "request_id": response.headers["X-Request-ID"]}
+    assert response.json == {
+        "error": "service_unavailable",
+        "service": "transfer",
+        "message": "Globus Transfer is not responding right now.",
+        "request_id": response.headers["X-Request-ID"],
+    }
 
 
 @pytest.mark.parametrize(
     "name, status, text",
-    [("denied", 403, "You may not read /secret."), ("missing", 404, "No such directory."),
-     ("invalid", 400, "Path must be absolute.")],
+    [
+        ("denied", 403, "You may not read /secret."),
+        ("missing", 404, "No such directory."),
+        ("invalid", 400, "Path must be absolute."),
+    ],
 )
 def test_each_domain_error_has_its_page(client, name, status, text):
     response = client.get(f"/_raise/{name}")
@@ -157,6 +164,5 @@ def test_login_required_sends_visitors_to_login_and_back(portal_app):
     assert client.get("/_members", headers={"Accept": "application/json"}).status_code == 401
     with client.session_transaction() as session:
         session["_csrf_token"] = "t0ken"
-    posted = client.post("/_members", data={"csrf_token": "t0ken"},
-                         headers={"Referer": "http://localhost/browse/abc"})
+    posted = client.post("/_members", data={"csrf_token": "t0ken"}, headers={"Referer": "http://localhost/browse/abc"})
     assert _login_next(posted) == "/browse/abc"

@@ -1,4 +1,5 @@
 """Hostile input found by the outside review (issue #7, items 3 and 5): a 4xx with a clear message, never a 500."""
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,15 @@ def test_a_non_ascii_csrf_token_is_refused_as_a_bad_form_not_a_crash(portal_app,
         assert b"This form has expired" in response.data
 
 
-@pytest.mark.parametrize("args", [
-    {"state": "ünïcødé", "code": "x"},
-    {"state": "\u2603" * 40, "code": "\u2603"},
-    {"state": "a" * 5000, "code": "b"},
-    {"state": "x", "code": "y", "error": "ünïcødé"},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"state": "ünïcødé", "code": "x"},
+        {"state": "\u2603" * 40, "code": "\u2603"},
+        {"state": "a" * 5000, "code": "b"},
+        {"state": "x", "code": "y", "error": "ünïcødé"},
+    ],
+)
 def test_a_callback_with_hostile_state_is_a_refused_login(portal_app, args):
     client = portal_app.test_client()
     client.get("/login")  # a real pending login exists, so only the hostile value can fail
@@ -46,18 +50,30 @@ def test_a_callback_with_hostile_state_is_a_refused_login(portal_app, args):
 def test_a_deeply_nested_items_document_is_refused_as_invalid_input(portal_app):
     client = _logged_in(portal_app)
     nested = "[" * 2000 + "]" * 2000
-    response = client.post("/transfers/submit", data={
-        "csrf_token": "the-real-token-of-this-session", "source": "a", "destination": "b",
-        "items": nested, "form_token": "t",
-    })
+    response = client.post(
+        "/transfers/submit",
+        data={
+            "csrf_token": "the-real-token-of-this-session",
+            "source": "a",
+            "destination": "b",
+            "items": nested,
+            "form_token": "t",
+        },
+    )
     assert 400 <= response.status_code < 500
     deep_object = json.dumps({"items": "x"})
     for _ in range(3):
         deep_object = '{"a": ' + deep_object + "}"
-    response = client.post("/transfers/submit", data={
-        "csrf_token": "the-real-token-of-this-session", "source": "a", "destination": "b",
-        "items": deep_object, "form_token": "t",
-    })
+    response = client.post(
+        "/transfers/submit",
+        data={
+            "csrf_token": "the-real-token-of-this-session",
+            "source": "a",
+            "destination": "b",
+            "items": deep_object,
+            "form_token": "t",
+        },
+    )
     assert 400 <= response.status_code < 500
 
 
@@ -84,5 +100,3 @@ def test_an_active_user_is_never_logged_out_by_a_small_idle_timeout(tmp_path, mo
             assert session.get(USER_KEY) == 424242
     clock[0] += idle_minutes * 60 + 61  # idle, plus the stamp's allowed lag (at most a minute)
     assert b"session has expired" in client.get("/").data
-
-

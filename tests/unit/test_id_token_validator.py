@@ -1,4 +1,5 @@
 """id_token validation with crafted tokens: our own RSA keys and a local JWKS (no network)."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,11 @@ class FakeAuth:
 
     def discovery(self) -> dict:
         self.discovery_fetches += 1
-        return {"issuer": ISSUER, "jwks_uri": "https://auth.example.org/jwk.json",
-                "id_token_signing_alg_values_supported": ["RS512", "RS256"]}
+        return {
+            "issuer": ISSUER,
+            "jwks_uri": "https://auth.example.org/jwk.json",
+            "id_token_signing_alg_values_supported": ["RS512", "RS256"],
+        }
 
     def jwks(self, _discovery: dict) -> dict:
         self.jwks_fetches += 1
@@ -49,8 +53,15 @@ class FakeAuth:
 
 def _claims(**changes) -> dict:
     now = int(time.time())
-    claims = {"iss": ISSUER, "sub": "identity-1", "aud": CLIENT, "azp": CLIENT, "iat": now,
-              "exp": now + 600, "nonce": NONCE}
+    claims = {
+        "iss": ISSUER,
+        "sub": "identity-1",
+        "aud": CLIENT,
+        "azp": CLIENT,
+        "iat": now,
+        "exp": now + 600,
+        "nonce": NONCE,
+    }
     claims.update(changes)
     return {key: value for key, value in claims.items() if value is not None}
 
@@ -90,7 +101,12 @@ def test_a_good_token_validates_and_keys_are_cached(validator, auth):
         (lambda: _token(_claims(nonce=None)), "nonce"),
         (lambda: _token(_claims(nonce="nönce-of-this-login")), "nonce"),  # non-ASCII: was a TypeError (500)
         (lambda: _token(_claims(exp=None)), "invalid"),
-        (lambda: jwt.encode(_claims(), "a-shared-secret-that-is-long-enough-for-hs256", algorithm="HS256", headers={"kid": "k1"}), "algorithm"),
+        (
+            lambda: jwt.encode(
+                _claims(), "a-shared-secret-that-is-long-enough-for-hs256", algorithm="HS256", headers={"kid": "k1"}
+            ),
+            "algorithm",
+        ),
         (lambda: jwt.encode(_claims(), None, algorithm="none"), "algorithm"),
         (lambda: "not.a.jwt", "malformed"),
     ],
@@ -104,8 +120,9 @@ def test_untrustworthy_tokens_are_refused(validator, token_factory, reason):
 def test_a_rotated_signing_key_is_fetched_once_when_its_kid_appears(auth):
     # The validator's clock only paces JWKS refetches here; claims use real time for PyJWT.
     clock = [time.time()]
-    validator = IdTokenValidator(client_id=CLIENT, fetch_discovery=auth.discovery, fetch_jwks=auth.jwks,
-                                 clock=lambda: clock[0])
+    validator = IdTokenValidator(
+        client_id=CLIENT, fetch_discovery=auth.discovery, fetch_jwks=auth.jwks, clock=lambda: clock[0]
+    )
     assert validator.validate(_token(_claims()), nonce=NONCE)
     auth.keys.append(_jwk(OTHER_KEY, "k2"))
     clock[0] += 61
@@ -122,8 +139,12 @@ def test_unknown_kids_do_not_refetch_more_than_once_a_minute(validator, auth):
 
 
 def test_configured_issuer_wins_over_discovery(auth):
-    validator = IdTokenValidator(client_id=CLIENT, fetch_discovery=auth.discovery, fetch_jwks=auth.jwks,
-                                 expected_issuer="https://configured.example.org")
+    validator = IdTokenValidator(
+        client_id=CLIENT,
+        fetch_discovery=auth.discovery,
+        fetch_jwks=auth.jwks,
+        expected_issuer="https://configured.example.org",
+    )
     with pytest.raises(IdTokenInvalid) as refused:
         validator.validate(_token(_claims()), nonce=NONCE)
     assert refused.value.reason == "issuer"

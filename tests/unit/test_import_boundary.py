@@ -1,4 +1,5 @@
 """Only app/services/globus/ may import globus_sdk; nothing in app/ may import the emulator."""
+
 from __future__ import annotations
 
 import ast
@@ -17,7 +18,8 @@ def _imported_roots(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             roots.add(node.module.split(".")[0])
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
-            "import_module", "__import__"
+            "import_module",
+            "__import__",
         ):
             for arg in node.args:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):

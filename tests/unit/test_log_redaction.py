@@ -1,4 +1,5 @@
 """The logging filter removes token-like text before anything is written."""
+
 from __future__ import annotations
 
 import logging

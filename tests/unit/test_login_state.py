@@ -1,4 +1,5 @@
 """Anonymous logins store nothing server-side (issue #7 item 6); their sealed cookie cannot be forged."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -59,7 +60,9 @@ def test_several_tabs_can_log_in_at_once(portal_app):
         states.append(client.get("/login").headers["Location"].split("state=")[1].split("&")[0])
     from app.security import login_state
 
-    with portal_app.test_request_context(headers={"Cookie": f"gateway_login={client.get_cookie('gateway_login').value}"}):
+    with portal_app.test_request_context(
+        headers={"Cookie": f"gateway_login={client.get_cookie('gateway_login').value}"}
+    ):
         from flask import request
 
         assert set(login_state.read_flows(request)) == set(states)

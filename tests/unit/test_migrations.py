@@ -1,4 +1,5 @@
 """Every table comes from a migration: one head, and the migrated schema equals the models."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-
 from sqlalchemy import inspect
 
 from app import create_app

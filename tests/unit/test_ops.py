@@ -1,4 +1,5 @@
 """Operations: /healthz, /readyz, request ids, JSON log lines, /metrics (app/ops)."""
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,8 @@ from app.ops.auth_reachability import (
 )
 from app.ops.log_format import JsonLogFormatter
 from app.ops.request_context import bound_request_id, current_request_id
-from app.services.errors import RemoteUnavailable
 from app.services import user_clients
+from app.services.errors import RemoteUnavailable
 from app.services.globus import auth_flow
 from app.services.globus.call_observers import service_of
 from app.services.globus.settings import GlobusSettings
@@ -58,6 +59,7 @@ def counter(name: str, **labels) -> float:
 
 
 # --- probes ---------------------------------------------------------------------------------
+
 
 def test_healthz_answers_without_touching_the_database(portal_app):
     client = portal_app.test_client()
@@ -144,9 +146,11 @@ def test_an_old_auth_failure_stops_counting_against_readiness():
 
 
 def test_globus_calls_are_labelled_by_service():
-    emulator = {"GLOBUS_AUTH_URL": "http://127.0.0.1:5000/auth/",
-                "GLOBUS_TRANSFER_URL": "http://127.0.0.1:5000/transfer/",
-                "GLOBUS_SEARCH_URL": "http://127.0.0.1:5000/search/"}
+    emulator = {
+        "GLOBUS_AUTH_URL": "http://127.0.0.1:5000/auth/",
+        "GLOBUS_TRANSFER_URL": "http://127.0.0.1:5000/transfer/",
+        "GLOBUS_SEARCH_URL": "http://127.0.0.1:5000/search/",
+    }
     prefixes = GlobusSettings.from_config(emulator).service_prefixes()
     assert service_of("http://127.0.0.1:5000/transfer/v0.10/operation/endpoint/x/ls", prefixes) == "transfer"
     assert service_of("http://127.0.0.1:5000/auth/v2/oauth2/token", prefixes) == "auth"
@@ -156,6 +160,7 @@ def test_globus_calls_are_labelled_by_service():
 
 
 # --- request ids ----------------------------------------------------------------------------
+
 
 def test_a_request_id_is_generated_and_sent_back(portal_app):
     response = portal_app.test_client().get("/healthz")
@@ -206,6 +211,7 @@ def test_a_job_can_run_under_the_request_id_that_started_it():
 
 # --- log lines ------------------------------------------------------------------------------
 
+
 def test_json_log_lines_carry_the_request_id_and_no_token(tmp_path):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -234,19 +240,30 @@ def test_json_log_lines_carry_the_request_id_and_no_token(tmp_path):
 def test_log_format_is_json_in_production_and_text_elsewhere(tmp_path):
     assert load_settings({**PRODUCTION, "GATEWAY_INSTANCE_DIR": str(tmp_path)})["LOG_FORMAT"] == "json"
     assert load_settings({"GATEWAY_ENV": "test", "GATEWAY_INSTANCE_DIR": str(tmp_path)})["LOG_FORMAT"] == "text"
-    assert load_settings({"GATEWAY_ENV": "test", "LOG_FORMAT": "JSON",
-                          "GATEWAY_INSTANCE_DIR": str(tmp_path)})["LOG_FORMAT"] == "json"
+    assert (
+        load_settings({"GATEWAY_ENV": "test", "LOG_FORMAT": "JSON", "GATEWAY_INSTANCE_DIR": str(tmp_path)})[
+            "LOG_FORMAT"
+        ]
+        == "json"
+    )
 
 
 # --- metrics --------------------------------------------------------------------------------
+
 
 def test_metrics_are_not_served_unless_configured(portal_app):
     assert portal_app.test_client().get("/metrics").status_code == 404
 
 
-@pytest.mark.parametrize("authorization, status", [
-    (None, 401), ("Basic abc", 401), ("Bearer wrong-token", 403), ("Bearer tökén", 403),
-])
+@pytest.mark.parametrize(
+    "authorization, status",
+    [
+        (None, 401),
+        ("Basic abc", 401),
+        ("Bearer wrong-token", 403),
+        ("Bearer tökén", 403),
+    ],
+)
 def test_metrics_refuse_a_missing_or_wrong_token(portal_app, authorization, status):
     portal_app.config["METRICS_TOKEN"] = METRICS_TOKEN
     headers = {"Authorization": authorization} if authorization else {}
@@ -262,8 +279,12 @@ def test_metrics_with_the_right_token(portal_app):
     response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200 and response.mimetype == "text/plain"
     text = response.get_data(as_text=True)
-    for name in ("gateway_http_request_duration_seconds_bucket", "gateway_globus_request_duration_seconds",
-                 "gateway_globus_errors_total", "gateway_token_refreshes_total"):
+    for name in (
+        "gateway_http_request_duration_seconds_bucket",
+        "gateway_globus_request_duration_seconds",
+        "gateway_globus_errors_total",
+        "gateway_token_refreshes_total",
+    ):
         assert name in text
     # Labelled by URL rule, never by the raw path.
     assert 'route="/static/<path:filename>",status="4xx"' in text
@@ -283,8 +304,11 @@ def test_production_refuses_a_short_metrics_token(tmp_path):
 
 
 def test_readyz_is_503_when_redis_sessions_are_unreachable(tmp_path):
-    app = create_app(portal_overrides(tmp_path / "instance", SESSION_BACKEND="redis",
-                                      REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0"))
+    app = create_app(
+        portal_overrides(
+            tmp_path / "instance", SESSION_BACKEND="redis", REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0"
+        )
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     body = response.get_json()

@@ -3,6 +3,7 @@
 The end-to-end proof (build the wheel, install it outside the tree, serve every page from /) is
 scripts/wheel_smoke.sh, run by CI; these checks are the fast part of it.
 """
+
 from __future__ import annotations
 
 import runpy

@@ -1,4 +1,5 @@
 """Same-site redirect targets: the open-redirect payload list all fall back."""
+
 from __future__ import annotations
 
 import pytest

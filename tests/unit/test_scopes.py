@@ -1,4 +1,5 @@
 """Login scopes and the allowlist for extra (consent) scopes."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,12 @@ C2 = "0d4bd4aa-5e6d-5c1b-9b1c-0f0f0f0f0f02"
 
 def test_base_scopes_are_what_the_portal_needs():
     assert set(BASE_LOGIN_SCOPES) == {
-        "openid", "profile", "email", "urn:globus:auth:scope:auth.globus.org:view_identities",
-        TRANSFER, "urn:globus:auth:scope:search.api.globus.org:all",
+        "openid",
+        "profile",
+        "email",
+        "urn:globus:auth:scope:auth.globus.org:view_identities",
+        TRANSFER,
+        "urn:globus:auth:scope:search.api.globus.org:all",
     }
 
 

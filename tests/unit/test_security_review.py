@@ -1,4 +1,5 @@
 """Security review (issue #3): CSRF on every state-changing route, session ids at expiry and logout."""
+
 from __future__ import annotations
 
 import time
@@ -6,7 +7,7 @@ import uuid
 
 import pytest
 
-from app.security.csrf import CSRFError, SESSION_KEY
+from app.security.csrf import SESSION_KEY, CSRFError
 from app.security.session_policy import CREATED_KEY, SEEN_KEY, USER_KEY
 
 PROTECTED = {"POST", "PUT", "PATCH", "DELETE"}
@@ -14,8 +15,9 @@ SAMPLE_BY_CONVERTER = {"IntegerConverter": 1, "UUIDConverter": uuid.UUID(int=1),
 
 
 def _sample_values(rule) -> dict:
-    return {name: SAMPLE_BY_CONVERTER.get(type(converter).__name__, "x")
-            for name, converter in rule._converters.items()}
+    return {
+        name: SAMPLE_BY_CONVERTER.get(type(converter).__name__, "x") for name, converter in rule._converters.items()
+    }
 
 
 def _state_changing_routes(app) -> list[tuple[str, str]]:
@@ -52,8 +54,11 @@ def test_every_state_changing_route_refuses_a_request_without_csrf(portal_app):
 
 def test_an_expired_session_gets_a_new_id(portal_app):
     idle_limit = portal_app.config["SESSION_IDLE_MINUTES"] * 60
-    client = _logged_in(portal_app, created_ago=idle_limit + 100,
-                        seen_ago=idle_limit + portal_app.config["SESSION_SEEN_REFRESH_SECONDS"] + 10)
+    client = _logged_in(
+        portal_app,
+        created_ago=idle_limit + 100,
+        seen_ago=idle_limit + portal_app.config["SESSION_SEEN_REFRESH_SECONDS"] + 10,
+    )
     old_cookie = client.get_cookie("gateway_session").value
     page = client.get("/")
     assert b"session has expired" in page.data
@@ -131,8 +136,11 @@ def test_userinfo_for_another_subject_than_the_id_token_is_refused(portal_app):
     from app.services.users import upsert_user_from_login
 
     claims = {"sub": str(uuid.UUID(int=11)), "preferred_username": "victim@example.edu", "name": "Victim"}
-    userinfo = {"sub": str(uuid.UUID(int=22)), "preferred_username": "mallory@example.edu",
-                "identity_set": [{"sub": str(uuid.UUID(int=22)), "username": "mallory@example.edu"}]}
+    userinfo = {
+        "sub": str(uuid.UUID(int=22)),
+        "preferred_username": "mallory@example.edu",
+        "identity_set": [{"sub": str(uuid.UUID(int=22)), "username": "mallory@example.edu"}],
+    }
     with portal_app.app_context():
         with pytest.raises(LoginRefused) as refused:
             upsert_user_from_login(claims, userinfo)

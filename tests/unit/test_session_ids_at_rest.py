@@ -3,6 +3,7 @@
 Whoever can read the database (or Redis) must not be able to take over a live session with what
 they read; and the SQLite file and the instance folder are the owner's alone.
 """
+
 from __future__ import annotations
 
 import stat

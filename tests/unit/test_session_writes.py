@@ -1,4 +1,5 @@
 """Stored sessions are written only when they change; the idle and absolute timeouts still hold."""
+
 from __future__ import annotations
 
 import time
@@ -18,9 +19,7 @@ def _client_with_session(app, values: dict):
 
 def _logged_in(app, *, created_ago: int, seen_ago: int):
     now = int(time.time())
-    return _client_with_session(
-        app, {USER_KEY: 424242, CREATED_KEY: now - created_ago, SEEN_KEY: now - seen_ago}
-    )
+    return _client_with_session(app, {USER_KEY: 424242, CREATED_KEY: now - created_ago, SEEN_KEY: now - seen_ago})
 
 
 def _stored_row(app, client) -> tuple[bytes, float]:

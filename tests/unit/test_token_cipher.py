@@ -1,4 +1,5 @@
 """AES-GCM token encryption: format, row binding, key ids and key spec parsing."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """One unit of work per request: committed once on success, rolled back on any error, never on a GET."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """CSRF, security headers, cookies and session timeouts, on a local portal (Flask test client)."""
+
 from __future__ import annotations
 
 import time
@@ -95,10 +96,15 @@ def test_session_cookie_flags(app):
 
 
 def test_production_cookie_is_host_prefixed_and_secure_and_hsts_is_sent(tmp_path):
-    app = build_migrated_app(portal_overrides(
-        tmp_path / "instance", GATEWAY_ENV="production", SECRET_KEY="9d41c7e2b8a05f36e1d94c2a7b3f08e5",
-        PREFERRED_URL_SCHEME="https", TRUSTED_HOSTS="gateway.example.org",
-    ))
+    app = build_migrated_app(
+        portal_overrides(
+            tmp_path / "instance",
+            GATEWAY_ENV="production",
+            SECRET_KEY="9d41c7e2b8a05f36e1d94c2a7b3f08e5",
+            PREFERRED_URL_SCHEME="https",
+            TRUSTED_HOSTS="gateway.example.org",
+        )
+    )
     app.register_blueprint(hygiene_bp)
     client = app.test_client()
     response = client.get("/", base_url="https://gateway.example.org")
@@ -122,7 +128,9 @@ def _logged_in_client(app, *, created_ago: int, seen_ago: int):
 
 def test_idle_sessions_end(app):
     idle_limit = app.config["SESSION_IDLE_MINUTES"] * 60
-    client = _logged_in_client(app, created_ago=idle_limit + 100, seen_ago=idle_limit + app.config["SESSION_SEEN_REFRESH_SECONDS"] + 10)
+    client = _logged_in_client(
+        app, created_ago=idle_limit + 100, seen_ago=idle_limit + app.config["SESSION_SEEN_REFRESH_SECONDS"] + 10
+    )
     page = client.get("/")
     assert b"session has expired" in page.data
     with client.session_transaction() as session:

@@ -3,6 +3,7 @@ id_token validation, userinfo, token revocation and the Auth logout URL.
 
 Every function takes the portal's GlobusSettings from its caller (the service layer).
 """
+
 from __future__ import annotations
 
 import base64
@@ -113,7 +114,9 @@ def _build_validator(settings: GlobusSettings) -> IdTokenValidator:
             return login_client(settings).get_jwk(discovery, as_pem=False)
 
     return IdTokenValidator(
-        client_id=str(settings.client_id), fetch_discovery=fetch_discovery, fetch_jwks=fetch_jwks,
+        client_id=str(settings.client_id),
+        fetch_discovery=fetch_discovery,
+        fetch_jwks=fetch_jwks,
         expected_issuer=settings.auth_issuer,
     )
 

@@ -4,6 +4,7 @@ The SDK's transport is the one place every call passes, the portal's login flow 
 timing it there needs no change at call sites. Observers are registered by whoever cares
 (app/ops); this package knows nothing about them, and a failing observer never fails a call.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,6 @@ from globus_sdk.transport import RequestsTransport
 from app.services.globus.settings import SERVICES
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ for a user's client, a UserTokens source (their stored tokens, the single right 
 write-back). Browser requests get short timeouts and few retries, so a slow Globus turns into a
 503 page well before gunicorn's worker timeout; the worker (for_worker=True) may wait longer.
 """
+
 from __future__ import annotations
 
 import threading
@@ -69,7 +70,8 @@ def client_options(settings: GlobusSettings, for_worker: bool, *, thread_transpo
     # Observed: every call's latency and outcome per service feeds the metrics and /readyz.
     prefixes = settings.service_prefixes()
     return {
-        "transport": _thread_transport(timeout, prefixes) if thread_transport
+        "transport": _thread_transport(timeout, prefixes)
+        if thread_transport
         else ObservedTransport(http_timeout=timeout, service_prefixes=prefixes),
         "retry_config": RetryConfig(max_retries=settings.retries(for_worker), max_sleep=10 if for_worker else 2),
         "app_name": "Science Gateway",
@@ -200,7 +202,9 @@ def user_authorizer(
     )
 
 
-def transfer_client(tokens: UserTokens, settings: GlobusSettings, *, for_worker: bool = False) -> globus_sdk.TransferClient:
+def transfer_client(
+    tokens: UserTokens, settings: GlobusSettings, *, for_worker: bool = False
+) -> globus_sdk.TransferClient:
     """A TransferClient acting as the user."""
     return globus_sdk.TransferClient(
         authorizer=user_authorizer(tokens, TRANSFER_RESOURCE_SERVER, settings, for_worker=for_worker),

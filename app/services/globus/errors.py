@@ -2,6 +2,7 @@
 
 Use as a context manager or decorator: `with globus_errors("transfer"): tc.operation_ls(...)`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,9 +78,7 @@ def _translate_api_error(err: globus_sdk.GlobusAPIError, service: str) -> Except
     gare = to_gare(err)
     if gare is not None:
         params = gare.authorization_parameters
-        return ReauthenticationRequired(
-            scopes=params.required_scopes or [], message=params.session_message or None
-        )
+        return ReauthenticationRequired(scopes=params.required_scopes or [], message=params.session_message or None)
     if status == 401 or (isinstance(err, globus_sdk.AuthAPIError) and err.code in _DEAD_GRANT_CODES):
         # An access token Globus no longer accepts, or a refresh token that was revoked.
         return ReauthenticationRequired(message="Your Globus login has expired. Please log in again.")
@@ -109,8 +108,9 @@ def _collection_error(code: str, message: str | None, service: str) -> Exception
         return RemotePermissionDenied(message or "The collection's storage refused access.")
     # Anything else (Exists, NotEmpty, NoSpace, reasons we do not know) is the storage's answer to
     # this request: shown to the user as a conflict, not reported as Transfer being down.
-    return StorageRefused(message or "The collection's storage refused the operation.", reason,
-                          _STORAGE_REFUSAL_STATUS.get(reason, 409))
+    return StorageRefused(
+        message or "The collection's storage refused the operation.", reason, _STORAGE_REFUSAL_STATUS.get(reason, 409)
+    )
 
 
 def _message(err: globus_sdk.GlobusAPIError) -> str | None:
@@ -128,8 +128,15 @@ def json_document(response: globus_sdk.GlobusHTTPResponse, service: str) -> dict
     """
     data = response.data
     if not isinstance(data, dict):
-        log.warning("%s answered %s with a %s body, not a JSON object", service, response.http_status,
-                    response.headers.get("Content-Type", "untyped"))
-        raise RemoteUnavailable(service, f"{SERVICE_NAMES.get(service, service)} sent an answer the portal "
-                                         "cannot read. Please try again in a moment.")
+        log.warning(
+            "%s answered %s with a %s body, not a JSON object",
+            service,
+            response.http_status,
+            response.headers.get("Content-Type", "untyped"),
+        )
+        raise RemoteUnavailable(
+            service,
+            f"{SERVICE_NAMES.get(service, service)} sent an answer the portal "
+            "cannot read. Please try again in a moment.",
+        )
     return data

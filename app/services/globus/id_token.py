@@ -4,13 +4,15 @@ The SDK's decoder does not check `iss`, `nonce` or `azp` and uses only the first
 portal validates itself: signature by `kid` from the cached JWKS (refetched when an unknown kid
 shows up, at most once per REFETCH_INTERVAL), then iss, aud, azp, exp, iat and nonce.
 """
+
 from __future__ import annotations
 
 import hmac
 import json
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jwt
 from jwt.algorithms import RSAAlgorithm

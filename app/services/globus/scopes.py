@@ -3,10 +3,11 @@
 Extra scopes arrive from consent-required errors (and, via /login?scopes=, from the URL); each
 node of each scope tree must match the allowlist below before it is ever sent to Globus Auth.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, SearchScopes, TransferScopes
 from globus_sdk.scopes.errors import ScopeParseError

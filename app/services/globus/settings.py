@@ -5,6 +5,7 @@ builds one GlobusSettings from the configuration (app/services/user_clients.py) 
 with a user's tokens, to the client factories. So this package can run anywhere: a page, the
 worker, a script.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -5,6 +5,7 @@ The rows themselves are the service layer's (app/services/token_records); they c
 what RefreshTokenAuthorizer calls after renewing an access token: it writes the new token back
 through the rows' optimistic-locking path.
 """
+
 from __future__ import annotations
 
 import typing as t

@@ -4,6 +4,7 @@ Every function takes a TransferClient built for the user (app/services/user_clie
 the upstream calls it names — one page at a time, never a whole listing — and returns plain
 dicts/lists. SDK errors leave as domain errors through `globus_errors("transfer")`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,14 +44,10 @@ def list_bookmarks(client: globus_sdk.TransferClient) -> list[dict[str, Any]]:
         return [dict(item) for item in _plain(client.bookmark_list()).get("DATA") or []]
 
 
-def create_bookmark(
-    client: globus_sdk.TransferClient, *, collection_id: str, path: str, name: str
-) -> dict[str, Any]:
+def create_bookmark(client: globus_sdk.TransferClient, *, collection_id: str, path: str, name: str) -> dict[str, Any]:
     """Create a bookmark and return its document."""
     with globus_errors(SERVICE):
-        return _plain(
-            client.create_bookmark({"endpoint_id": collection_id, "path": path, "name": name})
-        )
+        return _plain(client.create_bookmark({"endpoint_id": collection_id, "path": path, "name": name}))
 
 
 def rename_bookmark(client: globus_sdk.TransferClient, bookmark_id: str, name: str) -> dict[str, Any]:
@@ -101,9 +98,7 @@ def make_directory(client: globus_sdk.TransferClient, collection_id: str, path: 
         client.operation_mkdir(collection_id, path)
 
 
-def rename_path(
-    client: globus_sdk.TransferClient, collection_id: str, old_path: str, new_path: str
-) -> None:
+def rename_path(client: globus_sdk.TransferClient, collection_id: str, old_path: str, new_path: str) -> None:
     """Rename (or move within the collection) one file or folder."""
     with globus_errors(SERVICE):
         client.operation_rename(collection_id, old_path, new_path)
@@ -117,11 +112,7 @@ def new_submission_id(client: globus_sdk.TransferClient) -> str:
 
 def build_transfer_data(document: dict[str, Any]) -> globus_sdk.TransferData:
     """Turn a plain transfer request document (see services/transfers.py) into TransferData."""
-    optional = {
-        key: document[key]
-        for key in ("label", "sync_level", "deadline")
-        if document.get(key)
-    }
+    optional = {key: document[key] for key in ("label", "sync_level", "deadline") if document.get(key)}
     data = globus_sdk.TransferData(
         document["source"],
         document["destination"],
@@ -200,26 +191,20 @@ def get_task(client: globus_sdk.TransferClient, task_id: str) -> dict[str, Any]:
         return _plain(client.get_task(task_id))
 
 
-def list_task_events(
-    client: globus_sdk.TransferClient, task_id: str, *, limit: int, offset: int
-) -> dict[str, Any]:
+def list_task_events(client: globus_sdk.TransferClient, task_id: str, *, limit: int, offset: int) -> dict[str, Any]:
     """One page of a task's events (limit/offset/total)."""
     with globus_errors(SERVICE):
         return _plain(client.task_event_list(task_id, limit=limit, offset=offset))
 
 
-def list_successful_transfers(
-    client: globus_sdk.TransferClient, task_id: str, *, marker: str | None
-) -> dict[str, Any]:
+def list_successful_transfers(client: globus_sdk.TransferClient, task_id: str, *, marker: str | None) -> dict[str, Any]:
     """One page of the files a task moved (marker paging)."""
     kwargs = {"marker": marker} if marker else {}
     with globus_errors(SERVICE):
         return _plain(client.task_successful_transfers(task_id, **kwargs))
 
 
-def list_skipped_errors(
-    client: globus_sdk.TransferClient, task_id: str, *, marker: str | None
-) -> dict[str, Any]:
+def list_skipped_errors(client: globus_sdk.TransferClient, task_id: str, *, marker: str | None) -> dict[str, Any]:
     """One page of the paths a task skipped because of source errors (marker paging)."""
     kwargs = {"marker": marker} if marker else {}
     with globus_errors(SERVICE):

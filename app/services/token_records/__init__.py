@@ -8,6 +8,7 @@ a ciphertext is bound to its row (bindings.py). The parts:
 - refresh_lock.py: one refresh at a time per user and resource server;
 - rotation.py: re-encryption of every value under the primary key (`gateway keys rotate`).
 """
+
 from __future__ import annotations
 
 from app.services.token_records.bindings import (
@@ -44,9 +45,28 @@ from app.services.token_records.rows import (
 )
 
 __all__ = [
-    "ACCESS", "REFRESH", "PendingToken", "RotationReport", "TokenRecord", "TokenSummary", "TokenWriteConflict",
-    "count_pending", "delete_tokens", "forget", "key_ids_in_use", "note_failure", "pending_binding",
-    "pending_tokens", "queue_all_and_delete", "queue_revocation", "read_token", "read_tokens",
-    "requested_scopes", "rotate_to_primary_key", "save_token", "single_refresh", "summarize_tokens",
+    "ACCESS",
+    "REFRESH",
+    "PendingToken",
+    "RotationReport",
+    "TokenRecord",
+    "TokenSummary",
+    "TokenWriteConflict",
+    "count_pending",
+    "delete_tokens",
+    "forget",
+    "key_ids_in_use",
+    "note_failure",
+    "pending_binding",
+    "pending_tokens",
+    "queue_all_and_delete",
+    "queue_revocation",
+    "read_token",
+    "read_tokens",
+    "requested_scopes",
+    "rotate_to_primary_key",
+    "save_token",
+    "single_refresh",
+    "summarize_tokens",
     "token_binding",
 ]

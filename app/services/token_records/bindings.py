@@ -3,6 +3,7 @@
 A value copied into another user's row, another resource server's row, another column or from a
 live token into the revocation queue (or back) no longer decrypts.
 """
+
 from __future__ import annotations
 
 ACCESS = "access_token"

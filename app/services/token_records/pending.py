@@ -3,6 +3,7 @@
 Tokens are queued in the same transaction that deletes or replaces them, so none is ever held by
 nobody; each successful revocation forgets its row, each failure is noted for the next attempt.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -104,8 +105,9 @@ def note_failure(pending_id: int, error: str) -> None:
         orm.execute(
             update(PendingRevocation)
             .where(PendingRevocation.id == pending_id)
-            .values(attempts=PendingRevocation.attempts + 1, last_error=error[:MAX_ERROR_LENGTH],
-                    last_attempt_at=utcnow())
+            .values(
+                attempts=PendingRevocation.attempts + 1, last_error=error[:MAX_ERROR_LENGTH], last_attempt_at=utcnow()
+            )
         )
 
 

@@ -1,4 +1,5 @@
 """One refresh at a time per user and resource server, across threads, processes and hosts."""
+
 from __future__ import annotations
 
 import fcntl

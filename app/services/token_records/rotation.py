@@ -1,4 +1,5 @@
 """Re-encrypt every stored secret under the primary token encryption key (`gateway keys rotate`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,9 +78,7 @@ def rotate_to_primary_key() -> RotationReport:
             orm.commit()
             reencrypted += 1
         in_use = sorted(key_ids_in_use(orm))
-    return RotationReport(
-        reencrypted=reencrypted, already_current=current, key_ids_in_use=in_use, failed=failed
-    )
+    return RotationReport(reencrypted=reencrypted, already_current=current, key_ids_in_use=in_use, failed=failed)
 
 
 def key_ids_in_use(orm: OrmSession) -> set[str]:

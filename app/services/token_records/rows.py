@@ -4,6 +4,7 @@ Every write goes through its own short transaction on the engine, so a token ref
 middle of a request is stored even if that request later fails. Plaintext exists only in the
 returned dataclasses, in memory.
 """
+
 from __future__ import annotations
 
 import logging
@@ -66,9 +67,7 @@ def read_token(user_id: int, resource_server: str) -> TokenRecord | None:
     """The decrypted tokens of one user for one resource server, or None."""
     with OrmSession(db.engine) as orm:
         row = orm.scalar(
-            select(StoredToken).where(
-                StoredToken.user_id == user_id, StoredToken.resource_server == resource_server
-            )
+            select(StoredToken).where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
         )
         return _decrypt(row) if row is not None else None
 
@@ -141,8 +140,13 @@ def save_token(
         try:
             with OrmSession(db.engine) as orm, orm.begin():
                 row = orm.execute(
-                    select(StoredToken.id, StoredToken.version, StoredToken.refresh_token_enc,
-                           StoredToken.requested_scopes, StoredToken.access_token_enc)
+                    select(
+                        StoredToken.id,
+                        StoredToken.version,
+                        StoredToken.refresh_token_enc,
+                        StoredToken.requested_scopes,
+                        StoredToken.access_token_enc,
+                    )
                     .where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
                     .with_for_update()
                 ).first()
@@ -212,9 +216,7 @@ def delete_tokens(user_id: int, resource_server: str | None = None) -> int:
 
 def _decrypt(row: StoredToken) -> TokenRecord:
     keyring = current_keyring()
-    access = keyring.decrypt(
-        row.access_token_enc, binding=token_binding(row.user_id, row.resource_server, ACCESS)
-    )
+    access = keyring.decrypt(row.access_token_enc, binding=token_binding(row.user_id, row.resource_server, ACCESS))
     refresh = (
         keyring.decrypt(row.refresh_token_enc, binding=token_binding(row.user_id, row.resource_server, REFRESH))
         if row.refresh_token_enc

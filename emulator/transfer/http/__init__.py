@@ -1,4 +1,5 @@
 """Transfer's HTTP API: one views module per resource, every route on this one blueprint."""
+
 from flask import Blueprint
 
 bp = Blueprint("transfer", __name__)

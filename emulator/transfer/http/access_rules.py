@@ -1,4 +1,5 @@
 """Access rules and roles of a collection: /v0.10/endpoint/<id>/access..., /role..."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,8 +35,19 @@ from emulator.transfer.models import (
 )
 from emulator.transfer.storage.paths import parse_path
 
-ACL_FIELDS = ("principal_type", "principal", "path", "permissions", "notify_email", "notify_message",
-              "expiration_date", "role_id", "role_type", "id", "create_time")
+ACL_FIELDS = (
+    "principal_type",
+    "principal",
+    "path",
+    "permissions",
+    "notify_email",
+    "notify_message",
+    "expiration_date",
+    "role_id",
+    "role_type",
+    "id",
+    "create_time",
+)
 
 
 def _is_uuid(value: object) -> bool:
@@ -52,11 +64,17 @@ def _acl_collection(collection_id: str) -> tuple[TokenContext, Session, Collecti
     session = db_session()
     collection = get_collection(session, collection_id)
     if collection.kind not in ("guest", "public"):
-        raise GlobusError(409, "Conflict", f"{collection.display_name} is a {collection.entity_type}; "
-                                           "access rules exist only on guest collections.")
+        raise GlobusError(
+            409,
+            "Conflict",
+            f"{collection.display_name} is a {collection.entity_type}; access rules exist only on guest collections.",
+        )
     if not can_manage_acl(session, ctx, collection):
-        raise GlobusError(403, "PermissionDenied", "Only an administrator or access manager of "
-                                                   f"{collection.display_name} may manage its access rules.")
+        raise GlobusError(
+            403,
+            "PermissionDenied",
+            f"Only an administrator or access manager of {collection.display_name} may manage its access rules.",
+        )
     return ctx, session, collection
 
 
@@ -102,8 +120,9 @@ def endpoint_acl_list(collection_id: str):
     rules = session.scalars(
         select(AclRule).where(AclRule.collection_id == collection.id).order_by(AclRule.created_at, AclRule.id)
     ).all()
-    return jsonify({"DATA_TYPE": "access_list", "endpoint": collection.id,
-                    "DATA": [access_document(rule) for rule in rules]})
+    return jsonify(
+        {"DATA_TYPE": "access_list", "endpoint": collection.id, "DATA": [access_document(rule) for rule in rules]}
+    )
 
 
 @bp.get("/v0.10/endpoint/<collection_id>/access/<rule_id>")
@@ -125,19 +144,38 @@ def add_endpoint_acl_rule(collection_id: str):
     if notify_email is not None and (not isinstance(notify_email, str) or "@" not in notify_email):
         raise bad_request("notify_email must be an email address.", "InvalidEmail")
     with write_lock:
-        duplicate = session.scalar(select(AclRule).where(
-            AclRule.collection_id == collection.id, AclRule.principal_type == principal_type,
-            AclRule.principal == principal, AclRule.path == path,
-        ))
+        duplicate = session.scalar(
+            select(AclRule).where(
+                AclRule.collection_id == collection.id,
+                AclRule.principal_type == principal_type,
+                AclRule.principal == principal,
+                AclRule.path == path,
+            )
+        )
         if duplicate is not None:
-            raise GlobusError(409, "Exists", f"A rule for this principal on '{path}' already exists "
-                                             f"({duplicate.id}); update or delete it instead.")
-        rule = AclRule(collection_id=collection.id, principal_type=principal_type, principal=principal,
-                       path=path, permissions=permissions, notify_email=notify_email, created_by=ctx.identity_id)
+            raise GlobusError(
+                409,
+                "Exists",
+                f"A rule for this principal on '{path}' already exists ({duplicate.id}); update or delete it instead.",
+            )
+        rule = AclRule(
+            collection_id=collection.id,
+            principal_type=principal_type,
+            principal=principal,
+            path=path,
+            permissions=permissions,
+            notify_email=notify_email,
+            created_by=ctx.identity_id,
+        )
         session.add(rule)
         session.commit()
-    body = result_document("Created", "Access rule created successfully.", resource_path(),
-                           data_type="access_create_result", access_id=rule.id)
+    body = result_document(
+        "Created",
+        "Access rule created successfully.",
+        resource_path(),
+        data_type="access_create_result",
+        access_id=rule.id,
+    )
     return jsonify(body), 201
 
 
@@ -154,8 +192,9 @@ def update_endpoint_acl_rule(collection_id: str, rule_id: str):
     with write_lock:
         rule.permissions = permissions
         session.commit()
-    return jsonify(result_document("Updated", f"Access rule '{rule.id}' permissions updated successfully",
-                                   resource_path()))
+    return jsonify(
+        result_document("Updated", f"Access rule '{rule.id}' permissions updated successfully", resource_path())
+    )
 
 
 @bp.delete("/v0.10/endpoint/<collection_id>/access/<rule_id>")
@@ -170,6 +209,7 @@ def delete_endpoint_acl_rule(collection_id: str, rule_id: str):
 
 
 # ---- roles -------------------------------------------------------------------------------------
+
 
 def _role_collection(collection_id: str, *, change: bool) -> tuple[TokenContext, Session, Collection]:
     ctx = transfer_caller()
@@ -194,7 +234,8 @@ def endpoint_role_list(collection_id: str):
     """Every role assignment on the collection."""
     _, session, collection = _role_collection(collection_id, change=False)
     roles = session.scalars(
-        select(RoleAssignment).where(RoleAssignment.collection_id == collection.id)
+        select(RoleAssignment)
+        .where(RoleAssignment.collection_id == collection.id)
         .order_by(RoleAssignment.created_at, RoleAssignment.id)
     ).all()
     return jsonify({"DATA_TYPE": "role_list", "DATA": [role_document(role) for role in roles]})
@@ -211,8 +252,9 @@ def get_endpoint_role(collection_id: str, role_id: str):
 def add_endpoint_role(collection_id: str):
     """Grant a role to an identity or group (administrators only)."""
     _, session, collection = _role_collection(collection_id, change=True)
-    body = json_object("role", allowed=("principal_type", "principal", "role", "id"),
-                       required=("principal_type", "principal", "role"))
+    body = json_object(
+        "role", allowed=("principal_type", "principal", "role", "id"), required=("principal_type", "principal", "role")
+    )
     if body["principal_type"] not in ("identity", "group"):
         raise bad_request("principal_type must be 'identity' or 'group'.", "InvalidPrincipalType")
     if not _is_uuid(body["principal"]):
@@ -222,14 +264,19 @@ def add_endpoint_role(collection_id: str):
         raise bad_request(f"role must be one of {', '.join(ROLE_NAMES)}.", "InvalidRole")
     principal = str(uuid.UUID(body["principal"]))
     with write_lock:
-        existing = session.scalar(select(RoleAssignment).where(
-            RoleAssignment.collection_id == collection.id, RoleAssignment.principal_type == body["principal_type"],
-            RoleAssignment.principal == principal, RoleAssignment.role == name,
-        ))
+        existing = session.scalar(
+            select(RoleAssignment).where(
+                RoleAssignment.collection_id == collection.id,
+                RoleAssignment.principal_type == body["principal_type"],
+                RoleAssignment.principal == principal,
+                RoleAssignment.role == name,
+            )
+        )
         if existing is not None:
             raise GlobusError(409, "Exists", f"That principal already holds the {name} role ({existing.id}).")
-        role = RoleAssignment(collection_id=collection.id, principal_type=body["principal_type"],
-                              principal=principal, role=name)
+        role = RoleAssignment(
+            collection_id=collection.id, principal_type=body["principal_type"], principal=principal, role=name
+        )
         session.add(role)
         session.commit()
     return jsonify(role_document(role)), 201

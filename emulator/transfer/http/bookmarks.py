@@ -1,4 +1,5 @@
 """Per-user bookmarks: /v0.10/bookmark_list and /v0.10/bookmark/<id>."""
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -75,7 +76,8 @@ def bookmark_list():
     ctx = transfer_caller()
     session = db_session()
     rows = session.scalars(
-        select(Bookmark).where(Bookmark.identity_id == ctx.identity_id)
+        select(Bookmark)
+        .where(Bookmark.identity_id == ctx.identity_id)
         .order_by(Bookmark.pinned.desc(), func.lower(Bookmark.name), Bookmark.id)
     ).all()
     return jsonify({"DATA_TYPE": "bookmark_list", "DATA": [bookmark_document(row) for row in rows]})
@@ -94,10 +96,14 @@ def create_bookmark():
     with write_lock:
         if _name_taken(session, ctx, name):
             raise _exists(name)
-        count = session.scalar(select(func.count()).select_from(Bookmark).where(Bookmark.identity_id == ctx.identity_id))
+        count = session.scalar(
+            select(func.count()).select_from(Bookmark).where(Bookmark.identity_id == ctx.identity_id)
+        )
         if count >= MAX_BOOKMARKS_PER_USER:
             raise GlobusError(409, "LimitExceeded", f"A user may keep at most {MAX_BOOKMARKS_PER_USER} bookmarks.")
-        bookmark = Bookmark(identity_id=ctx.identity_id, name=name, collection_id=collection.id, path=path, pinned=pinned)
+        bookmark = Bookmark(
+            identity_id=ctx.identity_id, name=name, collection_id=collection.id, path=path, pinned=pinned
+        )
         session.add(bookmark)
         session.commit()
     return jsonify(bookmark_document(bookmark)), 201
@@ -119,8 +125,9 @@ def update_bookmark(bookmark_id: str):
     body = json_object("bookmark", allowed=BOOKMARK_FIELDS)
     for fixed, current in (("endpoint_id", bookmark.collection_id), ("path", bookmark.path)):
         if fixed in body and body[fixed] != current:
-            raise bad_request(f"{fixed} of a bookmark cannot be changed; create a new bookmark instead.",
-                              "ReadOnlyField")
+            raise bad_request(
+                f"{fixed} of a bookmark cannot be changed; create a new bookmark instead.", "ReadOnlyField"
+            )
     if "name" not in body and "pinned" not in body:
         raise bad_request("Give a new name or pinned value.", "ClientError.BadRequest.MissingField")
     name = _validated_name(body) if "name" in body else bookmark.name

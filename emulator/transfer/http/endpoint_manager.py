@@ -1,4 +1,5 @@
 """Endpoint manager: monitored collections and admin views/actions on tasks touching them."""
+
 from __future__ import annotations
 
 import uuid
@@ -67,10 +68,14 @@ def monitored_endpoints():
     documents = []
     for collection in collections:
         host = session.get(Collection, collection.host_collection_id) if collection.host_collection_id else None
-        documents.append(endpoint_document(collection, base_url=request.url_root,
-                                           roles=effective_roles(session, ctx, collection), host=host))
-    return jsonify({"DATA_TYPE": "endpoint_list", "DATA": documents, "has_next_page": False,
-                    "offset": 0, "limit": len(documents)})
+        documents.append(
+            endpoint_document(
+                collection, base_url=request.url_root, roles=effective_roles(session, ctx, collection), host=host
+            )
+        )
+    return jsonify(
+        {"DATA_TYPE": "endpoint_list", "DATA": documents, "has_next_page": False, "offset": 0, "limit": len(documents)}
+    )
 
 
 def _list_strings(name: str) -> list[str]:
@@ -119,15 +124,28 @@ def _task_list_conditions(monitored: dict) -> list:
     task_ids = _uuid_list("filter_task_id")
     endpoint = request.args.get("filter_endpoint")
     use = request.args.get("filter_endpoint_use")
-    others = [n for n in ("filter_status", "filter_owner_id", "filter_endpoint", "filter_is_paused",
-                          "filter_completion_time", "filter_min_faults", "filter_local_user") if request.args.get(n)]
+    others = [
+        n
+        for n in (
+            "filter_status",
+            "filter_owner_id",
+            "filter_endpoint",
+            "filter_is_paused",
+            "filter_completion_time",
+            "filter_min_faults",
+            "filter_local_user",
+        )
+        if request.args.get(n)
+    ]
     if task_ids and others:
         raise bad_request("filter_task_id cannot be combined with other filters.")
     if len(task_ids) > MAX_TASK_IDS:
         raise bad_request(f"filter_task_id accepts at most {MAX_TASK_IDS} ids.")
     running_only = bool(statuses) and set(statuses) <= set(LIVE_STATUSES)
     if not running_only and not task_ids and not endpoint:
-        raise bad_request("Unless filter_status is a subset of ACTIVE,INACTIVE, give filter_task_id or filter_endpoint.")
+        raise bad_request(
+            "Unless filter_status is a subset of ACTIVE,INACTIVE, give filter_task_id or filter_endpoint."
+        )
     if use not in (None, "source", "destination") or (use and not endpoint):
         raise bad_request("filter_endpoint_use must be 'source' or 'destination' and needs filter_endpoint.")
     conditions = [touching_condition(monitored)]
@@ -177,13 +195,15 @@ def manager_task_list():
     has_next = len(rows) > limit
     rows = rows[:limit]
     collections = collections_by_id(session, rows)
-    return jsonify({
-        "DATA_TYPE": "task_list",
-        "DATA": [manager_task_document(task, collections) for task in rows],
-        "has_next_page": has_next,
-        "last_key": f"{rows[-1].request_time!r},{rows[-1].id}" if has_next else None,
-        "limit": limit,
-    })
+    return jsonify(
+        {
+            "DATA_TYPE": "task_list",
+            "DATA": [manager_task_document(task, collections) for task in rows],
+            "has_next_page": has_next,
+            "last_key": f"{rows[-1].request_time!r},{rows[-1].id}" if has_next else None,
+            "limit": limit,
+        }
+    )
 
 
 @bp.get("/v0.10/endpoint_manager/task/<task_id>")
@@ -259,16 +279,22 @@ def manager_admin_cancel():
     with write_lock:
         for task in tasks:
             cancel_task(session, task, admin_side=admin_side(task, managed), message=message)
-        record = AdminCancel(created_by=ctx.identity_id, message=message,
-                             task_ids="\n".join(task.id for task in tasks), done=True)
+        record = AdminCancel(
+            created_by=ctx.identity_id, message=message, task_ids="\n".join(task.id for task in tasks), done=True
+        )
         session.add(record)
         session.commit()
     return jsonify(_admin_cancel_document(record)), 202
 
 
 def _admin_cancel_document(record: AdminCancel) -> dict:
-    return {"DATA_TYPE": "admin_cancel", "id": record.id, "done": record.done, "message": record.message,
-            "task_id_list": record.task_ids.split("\n") if record.task_ids else []}
+    return {
+        "DATA_TYPE": "admin_cancel",
+        "id": record.id,
+        "done": record.done,
+        "message": record.message,
+        "task_id_list": record.task_ids.split("\n") if record.task_ids else [],
+    }
 
 
 @bp.get("/v0.10/endpoint_manager/admin_cancel/<int:cancel_id>")
@@ -288,11 +314,15 @@ def manager_admin_pause():
     tasks, managed, message = _managed_tasks(needs_message=True)
     session = db_session()
     with write_lock:
-        paused = [task.id for task in tasks
-                  if admin_pause(session, task, side=admin_side(task, managed), message=message, admin_id=ctx.identity_id)]
+        paused = [
+            task.id
+            for task in tasks
+            if admin_pause(session, task, side=admin_side(task, managed), message=message, admin_id=ctx.identity_id)
+        ]
         session.commit()
-    return jsonify(result_document("PauseAccepted", f"{len(paused)} task(s) paused.", resource_path(),
-                                   task_id_list=paused))
+    return jsonify(
+        result_document("PauseAccepted", f"{len(paused)} task(s) paused.", resource_path(), task_id_list=paused)
+    )
 
 
 @bp.post("/v0.10/endpoint_manager/admin_resume")
@@ -303,5 +333,6 @@ def manager_admin_resume():
     with write_lock:
         resumed = [task.id for task in tasks if admin_resume(session, task)]
         session.commit()
-    return jsonify(result_document("ResumeAccepted", f"{len(resumed)} task(s) resumed.", resource_path(),
-                                   task_id_list=resumed))
+    return jsonify(
+        result_document("ResumeAccepted", f"{len(resumed)} task(s) resumed.", resource_path(), task_id_list=resumed)
+    )

@@ -1,4 +1,5 @@
 """Endpoint (collection) search and documents: /v0.10/endpoint_search, /v0.10/endpoint/<id>."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -23,11 +24,22 @@ from emulator.transfer.models import ENTITY_TYPES, AclRule, Collection, RecentUs
 from emulator.transfer.tasks.models import LIVE_STATUSES, Task
 
 SEARCH_SCOPES = (
-    "all", "my-endpoints", "my-gcp-endpoints", "recently-used", "in-use",
-    "shared-by-me", "shared-with-me", "administered-by-me",
+    "all",
+    "my-endpoints",
+    "my-gcp-endpoints",
+    "recently-used",
+    "in-use",
+    "shared-by-me",
+    "shared-with-me",
+    "administered-by-me",
 )
-ENTITY_TYPE_VALUES = ("GCP_mapped_collection", "GCP_guest_collection", "GCSv5_endpoint",
-                      "GCSv5_mapped_collection", "GCSv5_guest_collection")
+ENTITY_TYPE_VALUES = (
+    "GCP_mapped_collection",
+    "GCP_guest_collection",
+    "GCSv5_endpoint",
+    "GCSv5_mapped_collection",
+    "GCSv5_guest_collection",
+)
 MAX_SEARCH_RESULTS = 1000
 
 
@@ -90,7 +102,9 @@ def _in_scope(session: Session, ctx: TokenContext, collection: Collection, scope
     if scope == "shared-by-me":
         return is_owner(ctx, collection) and collection.kind in GUEST_KINDS
     if scope == "shared-with-me":
-        return collection.kind in GUEST_KINDS and not is_owner(ctx, collection) and _shared_with(session, ctx, collection)
+        return (
+            collection.kind in GUEST_KINDS and not is_owner(ctx, collection) and _shared_with(session, ctx, collection)
+        )
     if scope == "administered-by-me":
         return "administrator" in effective_roles(session, ctx, collection)
     return False
@@ -99,8 +113,16 @@ def _in_scope(session: Session, ctx: TokenContext, collection: Collection, scope
 def _fulltext_rank(collection: Collection, words: list[str]) -> int | None:
     """None when a word is missing; otherwise how many words hit the display name (for ordering)."""
     haystack = " ".join(
-        [collection.display_name, collection.description, collection.organization, collection.department,
-         collection.keywords, collection.owner_string, collection.id, collection.slug]
+        [
+            collection.display_name,
+            collection.description,
+            collection.organization,
+            collection.department,
+            collection.keywords,
+            collection.owner_string,
+            collection.id,
+            collection.slug,
+        ]
     ).lower()
     if not all(word in haystack for word in words):
         return None
@@ -132,8 +154,14 @@ def _search_args() -> dict:
     if offset + limit > MAX_SEARCH_RESULTS:
         raise bad_request(f"offset + limit may not exceed {MAX_SEARCH_RESULTS}.")
     return {
-        "scope": scope, "words": fulltext.lower().split(), "owner_id": owner_id, "host_id": host_id,
-        "entity_type": entity_type, "non_functional": non_functional, "limit": limit, "offset": offset,
+        "scope": scope,
+        "words": fulltext.lower().split(),
+        "owner_id": owner_id,
+        "host_id": host_id,
+        "entity_type": entity_type,
+        "non_functional": non_functional,
+        "limit": limit,
+        "offset": offset,
     }
 
 
@@ -157,9 +185,11 @@ def endpoint_search():
     ranked: list[tuple[float, str, Collection]] = []
     recent = {}
     if args["scope"] == "recently-used":
-        recent = dict(session.execute(
-            select(RecentUse.collection_id, RecentUse.last_used_at).where(RecentUse.identity_id == ctx.identity_id)
-        ).all())
+        recent = dict(
+            session.execute(
+                select(RecentUse.collection_id, RecentUse.last_used_at).where(RecentUse.identity_id == ctx.identity_id)
+            ).all()
+        )
     for collection in session.scalars(query).all():
         if args["scope"] == "recently-used":
             if collection.id not in recent:
@@ -173,11 +203,13 @@ def endpoint_search():
         ranked.append((order, collection.display_name.lower(), collection))
     ranked.sort(key=lambda item: (item[0], item[1]))
     ranked = ranked[:MAX_SEARCH_RESULTS]
-    page = ranked[args["offset"]: args["offset"] + args["limit"]]
-    return jsonify({
-        "DATA_TYPE": "endpoint_list",
-        "offset": args["offset"],
-        "limit": args["limit"],
-        "has_next_page": args["offset"] + len(page) < len(ranked),
-        "DATA": [_document(session, ctx, collection, in_use) for _, _, collection in page],
-    })
+    page = ranked[args["offset"] : args["offset"] + args["limit"]]
+    return jsonify(
+        {
+            "DATA_TYPE": "endpoint_list",
+            "offset": args["offset"],
+            "limit": args["limit"],
+            "has_next_page": args["offset"] + len(page) < len(ranked),
+            "DATA": [_document(session, ctx, collection, in_use) for _, _, collection in page],
+        }
+    )

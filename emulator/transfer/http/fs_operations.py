@@ -1,4 +1,5 @@
 """Filesystem operations on a collection: ls, stat, mkdir, rename under /v0.10/operation/endpoint/<id>/."""
+
 from __future__ import annotations
 
 import errno
@@ -55,32 +56,43 @@ def operation_ls(collection_id: str):
     directory = require_access(session, ctx, collection, cpath, "r")
     try:
         page = list_directory(
-            directory, collection.root_path, show_hidden=show_hidden, filters=filters,
-            order_key=order_key, offset=offset, limit=limit,
+            directory,
+            collection.root_path,
+            show_hidden=show_hidden,
+            filters=filters,
+            order_key=order_key,
+            offset=offset,
+            limit=limit,
         )
     except FileNotFoundError:
         raise GlobusError(
-            404, "ClientError.NotFound",
+            404,
+            "ClientError.NotFound",
             f"Directory '{cpath.display(directory=True)}' not found on endpoint {collection.display_name}.",
         ) from None
     except NotADirectoryError:
-        raise _external("DirListingFailed", "NotDirectory",
-                        f"'{cpath.display()}' is not a directory on endpoint {collection.display_name}.") from None
+        raise _external(
+            "DirListingFailed",
+            "NotDirectory",
+            f"'{cpath.display()}' is not a directory on endpoint {collection.display_name}.",
+        ) from None
     note_use(session, ctx, [collection])
-    return jsonify({
-        "DATA_TYPE": "file_list",
-        "endpoint": collection.id,
-        "path": cpath.display(directory=True),
-        "absolute_path": cpath.as_directory,
-        "rename_supported": True,
-        "symlink_supported": True,
-        "length": len(page.documents),
-        "total": page.total,
-        "offset": offset,
-        "limit": limit,
-        "has_next_page": offset + len(page.documents) < page.total,
-        "DATA": page.documents,
-    })
+    return jsonify(
+        {
+            "DATA_TYPE": "file_list",
+            "endpoint": collection.id,
+            "path": cpath.display(directory=True),
+            "absolute_path": cpath.as_directory,
+            "rename_supported": True,
+            "symlink_supported": True,
+            "length": len(page.documents),
+            "total": page.total,
+            "offset": offset,
+            "limit": limit,
+            "has_next_page": offset + len(page.documents) < page.total,
+            "DATA": page.documents,
+        }
+    )
 
 
 @bp.get("/v0.10/operation/endpoint/<collection_id>/stat")
@@ -93,7 +105,9 @@ def operation_stat(collection_id: str):
         entry = entry_for(os.path.realpath(collection.root_path), target, cpath.name or "/")
         document = entry.document()
     except FileNotFoundError:
-        raise GlobusError(404, "NotFound", f"Path not found: '{cpath.display()}' on {collection.display_name}.") from None
+        raise GlobusError(
+            404, "NotFound", f"Path not found: '{cpath.display()}' on {collection.display_name}."
+        ) from None
     note_use(session, ctx, [collection])
     return jsonify(document)
 
@@ -113,16 +127,24 @@ def operation_mkdir(collection_id: str):
         raise _external("MkdirFailed", "Exists", f"Path '{cpath.display()}' already exists.") from None
     except FileNotFoundError:
         # Real Transfer relays the storage's "No such file or directory"; scripts match on that text.
-        raise GlobusError(404, "ClientError.NotFound",
-                          f"Parent directory '{cpath.parent.display()}' not found: No such file or directory.") from None
+        raise GlobusError(
+            404,
+            "ClientError.NotFound",
+            f"Parent directory '{cpath.parent.display()}' not found: No such file or directory.",
+        ) from None
     except NotADirectoryError:
         raise _external("MkdirFailed", "NotDirectory", f"'{cpath.parent.display()}' is not a directory.") from None
     except OSError as err:
         raise _storage_error("MkdirFailed", err) from None
     note_use(session, ctx, [collection])
-    return jsonify(result_document(
-        "DirectoryCreated", "The directory was created successfully", resource_path(), data_type="mkdir_result",
-    ))
+    return jsonify(
+        result_document(
+            "DirectoryCreated",
+            "The directory was created successfully",
+            resource_path(),
+            data_type="mkdir_result",
+        )
+    )
 
 
 @bp.post("/v0.10/operation/endpoint/<collection_id>/rename")
@@ -135,8 +157,11 @@ def operation_rename(collection_id: str):
     if not old.parts or not new.parts:
         raise GlobusError(400, "ClientError.BadRequest.InvalidPath", "The collection root cannot be renamed.")
     if new.parts[: len(old.parts)] == old.parts:
-        raise GlobusError(400, "ClientError.BadRequest.InvalidPath",
-                          f"Cannot move '{old.display()}' inside itself ('{new.display()}').")
+        raise GlobusError(
+            400,
+            "ClientError.BadRequest.InvalidPath",
+            f"Cannot move '{old.display()}' inside itself ('{new.display()}').",
+        )
     source = require_access(session, ctx, collection, old, "rw", follow_final=False)
     destination = require_access(session, ctx, collection, new, "rw", follow_final=False)
     if not os.path.lexists(source):
@@ -154,6 +179,11 @@ def operation_rename(collection_id: str):
 
 
 def _storage_error(operation: str, err: OSError) -> GlobusError:
-    reason = {errno.ENOTDIR: "NotDirectory", errno.EACCES: "PermissionDenied", errno.ENOSPC: "NoSpace",
-              errno.ENAMETOOLONG: "NameTooLong", errno.ENOTEMPTY: "NotEmpty"}.get(err.errno or 0, "IOError")
+    reason = {
+        errno.ENOTDIR: "NotDirectory",
+        errno.EACCES: "PermissionDenied",
+        errno.ENOSPC: "NoSpace",
+        errno.ENAMETOOLONG: "NameTooLong",
+        errno.ENOTEMPTY: "NotEmpty",
+    }.get(err.errno or 0, "IOError")
     return _external(operation, reason, f"The storage system refused the operation: {err.strerror}.")

@@ -1,7 +1,9 @@
 """What a Transfer request carries: its caller, and strict parsing of its body and query into 400s."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import request
 
@@ -28,7 +30,9 @@ def json_object(
         raise bad_request("The request body must be a JSON object.", "ClientError.BadRequest.InvalidJSON")
     given_type = body.get("DATA_TYPE")
     if data_type is not None and given_type not in (None, data_type):
-        raise bad_request(f"DATA_TYPE must be '{data_type}', not {given_type!r}.", "ClientError.BadRequest.InvalidDataType")
+        raise bad_request(
+            f"DATA_TYPE must be '{data_type}', not {given_type!r}.", "ClientError.BadRequest.InvalidDataType"
+        )
     known = set(allowed) | {"DATA_TYPE"}
     unknown = sorted(set(body) - known)
     if unknown:
@@ -80,4 +84,4 @@ def resource_path() -> str:
     """The request path as Transfer echoes it in `resource` (without the emulator's prefix)."""
     path = request.path
     prefix = "/transfer"
-    return path[len(prefix):] if path.startswith(prefix + "/") else path
+    return path[len(prefix) :] if path.startswith(prefix + "/") else path

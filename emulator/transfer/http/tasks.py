@@ -1,4 +1,5 @@
 """Transfer tasks: submission ids, submit transfer/delete, task list and documents, events, cancel."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -26,12 +27,12 @@ from emulator.transfer.tasks.lifecycle import (
 from emulator.transfer.tasks.models import SubmissionId, Task
 from emulator.transfer.tasks.queries import (
     event_page,
-    task_list_filters,
-    task_list_order,
     owned_task,
     page_of,
     parse_marker,
     results_page,
+    task_list_filters,
+    task_list_order,
 )
 from emulator.transfer.tasks.runner import wake_runner
 from emulator.transfer.tasks.submission import (
@@ -75,8 +76,7 @@ def _submit(kind: str):
         existing = session.scalar(select(Task).where(Task.submission_id == submission.submission_id))
         if existing is not None:
             if existing.owner_id not in (set(ctx.identity_ids) | {ctx.identity_id}):
-                raise GlobusError(409, "ClientError.Conflict",
-                                  "This submission id was already used by another user.")
+                raise GlobusError(409, "ClientError.Conflict", "This submission id was already used by another user.")
             return jsonify(submission_result(existing, "Duplicate", new_request_id())), 200
         check_permissions(session, ctx, submission)
         task = create_task(session, ctx, submission, submitted_at)
@@ -139,8 +139,10 @@ def put_task(task_id: str):
     body = _json_body()
     unknown = sorted(set(body) - {"DATA_TYPE", "label", "deadline"})
     if unknown:
-        raise bad_request(f"Only label and deadline can be updated; unknown field(s): {', '.join(unknown)}.",
-                          "ClientError.BadRequest.UnknownField")
+        raise bad_request(
+            f"Only label and deadline can be updated; unknown field(s): {', '.join(unknown)}.",
+            "ClientError.BadRequest.UnknownField",
+        )
     if body.get("DATA_TYPE") not in (None, "task"):
         raise bad_request("DATA_TYPE must be 'task'.", "ClientError.BadRequest.InvalidDataType")
     label = parse_label(body.get("label"))

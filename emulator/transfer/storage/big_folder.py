@@ -3,6 +3,7 @@
 Built on request by the control API (`/_emulator/big-folder`) or `--big-folder N`; never reachable
 with a Globus token.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,12 @@ def _folder_record(session: Session) -> BigFolder:
 
 
 def _summary(record: BigFolder) -> dict:
-    return {"collection_id": record.collection_id, "path": record.path, "entries": record.entries,
-            "created": record.created}
+    return {
+        "collection_id": record.collection_id,
+        "path": record.path,
+        "entries": record.entries,
+        "created": record.created,
+    }
 
 
 def create_big_folder(app, entries: int) -> dict:  # noqa: ANN001 - Flask app

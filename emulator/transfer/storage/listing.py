@@ -6,6 +6,7 @@ Other queries stream the directory with os.scandir and keep only what the reques
 (heapq.nsmallest over offset+limit of (sort key, name) pairs). Documents are built for the page
 only, never for every entry. Filters and orderby come from listing_query.
 """
+
 from __future__ import annotations
 
 import grp
@@ -14,10 +15,11 @@ import os
 import pwd
 import stat as statmod
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from emulator.transfer.documents import timestamp
 from emulator.transfer.storage.listing_cache import (
@@ -93,7 +95,7 @@ class Entry:
 
     @property
     def type(self) -> str:
-        """"dir", "file" or "invalid_symlink" (dangling, or leading out of the collection)."""
+        """ "dir", "file" or "invalid_symlink" (dangling, or leading out of the collection)."""
         if self._type is None:
             target = self.target_stat
             if target is None:
@@ -171,6 +173,7 @@ def entry_for(root_real: str, target: Path, name: str) -> Entry:
 
 # ---- listing --------------------------------------------------------------------------------
 
+
 @dataclass
 class Page:
     """One page of a listing: the documents plus how many entries matched in all."""
@@ -215,8 +218,11 @@ def _page_documents(directory: Path, root_real: str, names: Iterable[str]) -> li
 
 
 def _all_matching_names(
-    directory: Path, root_real: str, show_hidden: bool,
-    filters: list[Callable[[Entry], bool]], order_key: Callable[[Entry], tuple],
+    directory: Path,
+    root_real: str,
+    show_hidden: bool,
+    filters: list[Callable[[Entry], bool]],
+    order_key: Callable[[Entry], tuple],
 ) -> tuple[tuple[str, ...], bool]:
     """Every matching name in order, and whether the directory holds a symbolic link."""
     keyed = []
@@ -233,16 +239,24 @@ def _all_matching_names(
 
 
 def _cached_names(
-    directory: Path, root_real: str, show_hidden: bool,
-    filters: list[Callable[[Entry], bool]], order_key: Callable[[Entry], tuple], fields: frozenset[str],
+    directory: Path,
+    root_real: str,
+    show_hidden: bool,
+    filters: list[Callable[[Entry], bool]],
+    order_key: Callable[[Entry], tuple],
+    fields: frozenset[str],
 ) -> tuple[str, ...]:
     """The ordered matching names, from the cache while the directory is unchanged."""
     before = os.stat(directory)
     if not statmod.S_ISDIR(before.st_mode):
         raise NotADirectoryError(str(directory))
     # Device and inode name the directory wherever it is reached from (a guest collection's root too).
-    key = (directory_stamp(before), show_hidden, getattr(order_key, "spec", None),
-           tuple(getattr(predicate, "spec", None) for predicate in filters))
+    key = (
+        directory_stamp(before),
+        show_hidden,
+        getattr(order_key, "spec", None),
+        tuple(getattr(predicate, "spec", None) for predicate in filters),
+    )
     names = LISTING_CACHE.get(key)
     if names is not None:
         return names
@@ -271,7 +285,7 @@ def list_directory(
     fields = _fields_read(filters, order_key)
     if fields is not None and fields <= DIRECTORY_FIELDS:
         names = _cached_names(directory, root_real, show_hidden, filters, order_key, fields)
-        return Page(_page_documents(directory, root_real, names[offset:offset + limit]), len(names))
+        return Page(_page_documents(directory, root_real, names[offset : offset + limit]), len(names))
 
     # Sizes, times, owners and modes change inside files without touching the directory, so those
     # queries are answered from a fresh scan; the heap holds only (sort key, name) pairs.

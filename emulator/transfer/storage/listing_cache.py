@@ -10,12 +10,13 @@ ctime. A listing is therefore stored only when the directory's ctime is older th
 the scan began ("racy" listings, as git calls them, are rebuilt every time); any later change then
 gets a strictly newer ctime. The emulator's writers need not tell the cache anything.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 from collections import OrderedDict
-from typing import Hashable
+from collections.abc import Hashable
 
 # Far above any kernel timestamp granularity (jiffies, FAT's 2 s mtime is not a ctime).
 SETTLE_NS = 2_000_000_000

@@ -4,11 +4,13 @@ Filter syntax follows Transfer: clauses joined by "/", e.g. "name:~*.txt/type:fi
 values joined by ","; "~" means a wildcard pattern and "!" negates; sizes and dates take
 >, >=, <, <=, =, != or a "start,end" range with either end empty.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from emulator.transfer.errors import bad_request
 from emulator.transfer.storage.listing import Entry
@@ -40,7 +42,7 @@ def _parse_when(text: str) -> int:
         except ValueError:
             continue
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.timezone.utc)
+            moment = moment.replace(tzinfo=dt.UTC)
         return int(moment.timestamp())
     raise bad_request(f"Invalid date in filter: {text!r} (use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS).")
 
@@ -48,14 +50,14 @@ def _parse_when(text: str) -> int:
 def _comparison(field: str, spec: str, convert: Callable[[str], int], value_of: Callable[[Entry], int]) -> Predicate:
     for op in (">=", "<=", "!=", ">", "<", "="):
         if spec.startswith(op):
-            bound = convert(spec[len(op):])
+            bound = convert(spec[len(op) :])
             return {
-                ">=": lambda e: value_of(e) >= bound,
-                "<=": lambda e: value_of(e) <= bound,
-                "!=": lambda e: value_of(e) != bound,
-                ">": lambda e: value_of(e) > bound,
-                "<": lambda e: value_of(e) < bound,
-                "=": lambda e: value_of(e) == bound,
+                ">=": lambda e, bound=bound: value_of(e) >= bound,
+                "<=": lambda e, bound=bound: value_of(e) <= bound,
+                "!=": lambda e, bound=bound: value_of(e) != bound,
+                ">": lambda e, bound=bound: value_of(e) > bound,
+                "<": lambda e, bound=bound: value_of(e) < bound,
+                "=": lambda e, bound=bound: value_of(e) == bound,
             }[op]
     if "," in spec:
         low_text, high_text = spec.split(",", 1)
@@ -86,6 +88,7 @@ def _string_clause(field: str, spec: str) -> Predicate:
         return getattr(entry, field)
 
     if pattern:
+
         def matches(entry: Entry) -> bool:
             return any(fnmatch.fnmatchcase(value_of(entry), v) for v in values)
     else:
@@ -118,15 +121,21 @@ def _clauses(raw_filters: Iterable[str]) -> list[tuple[str, str, Predicate]]:
                 types = set((spec[1:] if negate else spec).split(","))
                 if not types <= set(FILE_TYPES):
                     raise bad_request(f"Invalid type filter {spec!r}: use file, dir or invalid_symlink.")
-                predicates.append((field, clause, (lambda e, t=types: e.type not in t) if negate
-                                   else (lambda e, t=types: e.type in t)))
+                predicates.append(
+                    (
+                        field,
+                        clause,
+                        (lambda e, t=types: e.type not in t) if negate else (lambda e, t=types: e.type in t),
+                    )
+                )
             elif field == "size":
                 predicates.append((field, clause, _comparison(field, spec, _size_value, lambda e: e.size)))
             elif field == "last_modified":
                 predicates.append((field, clause, _comparison(field, spec, _parse_when, lambda e: e.mtime)))
             else:
-                raise bad_request(f"Cannot filter on {field!r}: use one of name, type, size, last_modified, "
-                                  "permissions, user, group.")
+                raise bad_request(
+                    f"Cannot filter on {field!r}: use one of name, type, size, last_modified, permissions, user, group."
+                )
     return predicates
 
 
@@ -138,7 +147,7 @@ class _Descending:
     def __init__(self, value: Any):
         self.value = value
 
-    def __lt__(self, other: "_Descending") -> bool:
+    def __lt__(self, other: _Descending) -> bool:
         return other.value < self.value
 
     def __eq__(self, other: object) -> bool:
@@ -161,8 +170,9 @@ def parse_listing_orderby(raw: str | None) -> Callable[[Entry], tuple]:
         field = words[0]
         direction = words[1].upper() if len(words) > 1 else "ASC"
         if field not in ORDER_FIELDS or direction not in ("ASC", "DESC") or len(words) > 2:
-            raise bad_request(f"Invalid orderby {part.strip()!r}: use a field of {', '.join(ORDER_FIELDS)} "
-                              "followed by ASC or DESC.")
+            raise bad_request(
+                f"Invalid orderby {part.strip()!r}: use a field of {', '.join(ORDER_FIELDS)} followed by ASC or DESC."
+            )
         specs.append((field, direction == "DESC"))
     fields = frozenset(field for field, _ in specs)
     spec_text = ",".join(f"{field} {'DESC' if descending else 'ASC'}" for field, descending in specs)

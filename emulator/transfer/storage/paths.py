@@ -5,6 +5,7 @@ is its root) followed by names. Every name is kept literally (spaces, unicode, l
 fine); "." and ".." are resolved lexically and may never climb above the root; NUL bytes and
 over-long names are refused; a symlink may be listed but never followed out of the root.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,11 +54,11 @@ class CollectionPath:
         return self.parts[-1] if self.parts else ""
 
     @property
-    def parent(self) -> "CollectionPath":
+    def parent(self) -> CollectionPath:
         """The containing directory (the root is its own parent)."""
         return CollectionPath(self.parts[:-1], self.home_relative)
 
-    def child(self, name: str) -> "CollectionPath":
+    def child(self, name: str) -> CollectionPath:
         """The path of an entry directly inside this directory."""
         return CollectionPath(self.parts + (name,), self.home_relative)
 

@@ -3,6 +3,7 @@
 A collection has no quota unless one is set through the control API. A guest collection is also
 bound by its host's quota, since its files live in the host's storage.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,17 +23,16 @@ class QuotaExceeded(Exception):
     """Writing this many more bytes would exceed a collection's quota."""
 
     def __init__(self, collection_name: str, quota: int, used: int, growth: int) -> None:
-        super().__init__(
-            f"Quota exceeded on {collection_name}: {used} of {quota} bytes used, {growth} more needed."
-        )
+        super().__init__(f"Quota exceeded on {collection_name}: {used} of {quota} bytes used, {growth} more needed.")
         self.collection_name = collection_name
 
 
 def set_collection_quota(session: Session, collection_id: str, quota_bytes: int | None) -> dict:
     """Set (or with None remove) a collection's quota; the caller commits."""
     # The database stores a signed 64-bit integer; anything larger would fail at commit as a 500.
-    if quota_bytes is not None and (isinstance(quota_bytes, bool) or not isinstance(quota_bytes, int)
-                                    or not 0 <= quota_bytes <= MAX_QUOTA_BYTES):
+    if quota_bytes is not None and (
+        isinstance(quota_bytes, bool) or not isinstance(quota_bytes, int) or not 0 <= quota_bytes <= MAX_QUOTA_BYTES
+    ):
         raise bad_request(f"'quota_bytes' must be an integer from 0 to {MAX_QUOTA_BYTES}, or null.")
     collection = get_collection(session, collection_id)
     with write_lock:
@@ -86,8 +86,9 @@ class QuotaGuard:
         for target in targets:
             row = session.get(CollectionQuota, target.id)
             if row is not None:
-                self.limits.append(_Limit(target.display_name, target.root_path, row.quota_bytes,
-                                          disk_usage(target.root_path)))
+                self.limits.append(
+                    _Limit(target.display_name, target.root_path, row.quota_bytes, disk_usage(target.root_path))
+                )
 
     def check(self, growth: int) -> None:
         """Raise QuotaExceeded if `growth` more bytes would not fit."""

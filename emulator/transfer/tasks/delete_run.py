@@ -4,6 +4,7 @@ Symlinks are deleted, never followed. With `interpret_globs` the last name of a 
 `*`, `?` and `[...]` patterns (a backslash escapes them); with `ignore_missing` an absent path is
 not an error.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,13 +3,15 @@
 Field sets follow the SDK's `globus_sdk.testing` fixtures (task_list, endpoint_manager_task_list,
 submit_transfer, ...) and the Transfer API's documented task/event/per-file documents.
 """
+
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import os
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +29,7 @@ def task_time(epoch: float | None) -> str | None:
     """Task timestamps as the task documents print them: "YYYY-MM-DDTHH:MM:SS+00:00" (UTC)."""
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).isoformat()
 
 
 def legacy_username(identity_id: str) -> str:

@@ -3,10 +3,12 @@
 The bytes go into a hidden temporary file beside the destination, which is renamed into place only
 when complete (and verified), so a cancel or crash never leaves half a file.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.transfer.storage.quota import QuotaExceeded, QuotaGuard
 from emulator.transfer.tasks.pacing import Pacer, TransientFault, fault_offset
@@ -18,8 +20,16 @@ from emulator.transfer.tasks.sync_level import file_checksum, needs_copy
 class FileCopier:
     """Copies single files for one transfer task, keeping its counters and results."""
 
-    def __init__(self, *, task: Any, progress: TaskProgress, settings: Any, quota_factory: Callable[[], QuotaGuard],
-                 done_destinations: set[str], on_source_error: Callable[..., None]) -> None:
+    def __init__(
+        self,
+        *,
+        task: Any,
+        progress: TaskProgress,
+        settings: Any,
+        quota_factory: Callable[[], QuotaGuard],
+        done_destinations: set[str],
+        on_source_error: Callable[..., None],
+    ) -> None:
         self.task = task
         self.progress = progress
         self.settings = settings
@@ -30,13 +40,15 @@ class FileCopier:
         self.done_destinations = done_destinations
         self.on_source_error = on_source_error
 
-    def copy(self, source: str, info: os.stat_result, destination: str,
-             source_disp: str, dest_disp: str, item: Any) -> None:
+    def copy(
+        self, source: str, info: os.stat_result, destination: str, source_disp: str, dest_disp: str, item: Any
+    ) -> None:
         """Copy one file (unless the sync level says it is current), retrying transient faults."""
         if dest_disp in self.done_destinations:
             # Copied (and recorded) by this task before a restart: count it again, copy nothing.
-            self.progress.add(files=1, files_transferred=1, bytes_transferred=info.st_size,
-                              subtasks_pending=-1, subtasks_succeeded=1)
+            self.progress.add(
+                files=1, files_transferred=1, bytes_transferred=info.st_size, subtasks_pending=-1, subtasks_succeeded=1
+            )
             return
         self.progress.add(files=1)
         if os.path.isdir(destination) and not os.path.islink(destination):
@@ -60,19 +72,31 @@ class FileCopier:
                 if not retrying:
                     self.progress.add(subtasks_pending=-1, subtasks_retrying=1)
                     retrying = True
-                self.progress.event(fault.code, fault.description,
-                                    f"{source_disp} -> {dest_disp} (attempt {attempt}); retrying", is_error=True)
+                self.progress.event(
+                    fault.code,
+                    fault.description,
+                    f"{source_disp} -> {dest_disp} (attempt {attempt}); retrying",
+                    is_error=True,
+                )
                 self.progress.wait(min(0.2 * attempt, 2.0))
             except SourceError as err:
                 if retrying:
                     self.progress.add(subtasks_retrying=-1, subtasks_pending=1)
                 self.on_source_error(err, source_disp, dest_disp, False, counted_subtask=True)
                 return
-        self.progress.add(files_transferred=1, subtasks_succeeded=1,
-                          **({"subtasks_retrying": -1} if retrying else {"subtasks_pending": -1}))
-        self.progress.result(kind="success", source_path=source_disp, destination_path=dest_disp,
-                             size=info.st_size, checksum=checksum,
-                             checksum_algorithm=(algorithm or "MD5") if checksum else None)
+        self.progress.add(
+            files_transferred=1,
+            subtasks_succeeded=1,
+            **({"subtasks_retrying": -1} if retrying else {"subtasks_pending": -1}),
+        )
+        self.progress.result(
+            kind="success",
+            source_path=source_disp,
+            destination_path=dest_disp,
+            size=info.st_size,
+            checksum=checksum,
+            checksum_algorithm=(algorithm or "MD5") if checksum else None,
+        )
 
     def _checksum_for_sync(self, path: str) -> str:
         return file_checksum(path, None, self._count_checksummed)
@@ -109,8 +133,9 @@ class FileCopier:
             return False
         return True
 
-    def _copy_attempt(self, source: str, info: os.stat_result, destination: str,
-                      algorithm: str | None, external: str | None) -> str | None:
+    def _copy_attempt(
+        self, source: str, info: os.stat_result, destination: str, algorithm: str | None, external: str | None
+    ) -> str | None:
         temp = temp_name(destination, self.task.id)
         fault_at = fault_offset(info.st_size, float(self.settings.fault_rate))
         copied = 0
@@ -126,8 +151,9 @@ class FileCopier:
                     while True:
                         self.progress.checkpoint()
                         if fault_at is not None and copied >= fault_at:
-                            raise TransientFault("CONNECTION_RESET",
-                                                 "connection reset during data transfer (injected transient fault)")
+                            raise TransientFault(
+                                "CONNECTION_RESET", "connection reset during data transfer (injected transient fault)"
+                            )
                         data = reader.read(self.pacer.chunk_size())
                         if not data:
                             break
@@ -157,11 +183,14 @@ class FileCopier:
             return None
         source_sum = file_checksum(source, algorithm, self._count_checksummed)
         if external is not None and source_sum != external:
-            raise TaskFailed("CHECKSUM_MISMATCH",
-                             f"The source checksum {source_sum} does not match the external checksum {external}.")
+            raise TaskFailed(
+                "CHECKSUM_MISMATCH",
+                f"The source checksum {source_sum} does not match the external checksum {external}.",
+            )
         if self.task.verify_checksum:
             dest_sum = file_checksum(temp, algorithm, self._count_checksummed)
             if dest_sum != source_sum:
-                raise TransientFault("CHECKSUM_MISMATCH",
-                                     f"checksum mismatch after transfer ({source_sum} != {dest_sum})")
+                raise TransientFault(
+                    "CHECKSUM_MISMATCH", f"checksum mismatch after transfer ({source_sum} != {dest_sum})"
+                )
         return source_sum

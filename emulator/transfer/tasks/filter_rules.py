@@ -4,10 +4,11 @@ Rules are tried in order; the first whose name pattern (and type, if given) matc
 ("include" or "exclude"); an entry no rule matches is included. An excluded directory takes
 everything below it along, whatever later rules say.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from typing import Iterable
 
 
 def rule_matches(rule: dict, name: str, is_dir: bool) -> bool:

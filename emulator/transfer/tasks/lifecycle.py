@@ -3,6 +3,7 @@
 These write the new state directly; the runner notices it at its next check (between chunks) and
 stops or waits. Every function expects the caller to hold `write_lock` and to commit.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,10 +13,15 @@ from sqlalchemy.orm import Session
 from emulator.transfer.tasks.models import Task, TaskEvent, now_seconds
 
 
-def add_event(session: Session, task: Task, code: str, description: str, details: str = "", *, is_error: bool = False) -> None:
+def add_event(
+    session: Session, task: Task, code: str, description: str, details: str = "", *, is_error: bool = False
+) -> None:
     """Append one event to the task's event list."""
-    session.add(TaskEvent(task_id=task.id, time=now_seconds(), code=code, description=description,
-                          details=details, is_error=is_error))
+    session.add(
+        TaskEvent(
+            task_id=task.id, time=now_seconds(), code=code, description=description, details=details, is_error=is_error
+        )
+    )
 
 
 def finish_failed(session: Session, task: Task, code: str, description: str, *, expired: bool = False) -> None:

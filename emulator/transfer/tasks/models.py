@@ -3,6 +3,7 @@
 A task row holds what the task document reports (options, counters, status) plus what the runner
 needs to execute it again after a restart (its items, the lease of the runner working on it).
 """
+
 from __future__ import annotations
 
 import json
@@ -225,4 +226,3 @@ class AdminCancel(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     task_ids: Mapped[str] = mapped_column(Text, default="")  # newline separated
     done: Mapped[bool] = mapped_column(Boolean, default=False)
-

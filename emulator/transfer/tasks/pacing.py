@@ -2,11 +2,12 @@
 
 Both read the emulator's settings on every use, so the control API changes running tasks at once.
 """
+
 from __future__ import annotations
 
 import random
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from emulator.transfer.tasks.progress import TaskProgress
 

@@ -5,6 +5,7 @@ written at most every half second (so progress is visible without a write per ch
 `checkpoint()` between chunks: that notices a cancel, a deadline, an admin pause or a collection
 outage, waiting while the task is blocked and raising when it must stop.
 """
+
 from __future__ import annotations
 
 import threading
@@ -28,10 +29,24 @@ from emulator.transfer.tasks.models import (
 FLUSH_INTERVAL = 0.5
 CHECK_INTERVAL = 0.25
 LEASE_SECONDS = 5.0
-FILE_COUNTERS = ("files", "directories", "symlinks", "files_transferred", "files_skipped",
-                 "bytes_transferred", "bytes_checksummed", "faults")
-SUBTASK_COUNTERS = ("subtasks_total", "subtasks_pending", "subtasks_retrying", "subtasks_succeeded",
-                    "subtasks_failed", "subtasks_skipped_errors")
+FILE_COUNTERS = (
+    "files",
+    "directories",
+    "symlinks",
+    "files_transferred",
+    "files_skipped",
+    "bytes_transferred",
+    "bytes_checksummed",
+    "faults",
+)
+SUBTASK_COUNTERS = (
+    "subtasks_total",
+    "subtasks_pending",
+    "subtasks_retrying",
+    "subtasks_succeeded",
+    "subtasks_failed",
+    "subtasks_skipped_errors",
+)
 
 
 class TaskStopped(Exception):
@@ -51,8 +66,14 @@ class TaskFailed(Exception):
 class TaskProgress:
     """Buffered progress writer and stop-state reader for one task run."""
 
-    def __init__(self, app, task_id: str, runner_id: str, collection_ids: list[str],  # noqa: ANN001
-                 stop_event: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        app,
+        task_id: str,
+        runner_id: str,
+        collection_ids: list[str],  # noqa: ANN001
+        stop_event: threading.Event | None = None,
+    ) -> None:
         self.app = app
         # Set when the emulator shuts down: the run stops and the task resumes at the next start.
         self.stop_event = stop_event or threading.Event()
@@ -90,8 +111,16 @@ class TaskProgress:
 
     def event(self, code: str, description: str, details: str = "", *, is_error: bool = False) -> None:
         """Queue an event for the task's event list."""
-        self.events.append(TaskEvent(task_id=self.task_id, time=now_seconds(), code=code,
-                                     description=description, details=details, is_error=is_error))
+        self.events.append(
+            TaskEvent(
+                task_id=self.task_id,
+                time=now_seconds(),
+                code=code,
+                description=description,
+                details=details,
+                is_error=is_error,
+            )
+        )
 
     def result(self, **fields: Any) -> None:
         """Queue a per-file result row (kind="success" or kind="skipped")."""
@@ -116,12 +145,14 @@ class TaskProgress:
 
     def flush(self) -> None:
         """Write buffered counters, results and events; raise TaskStopped if the task ended."""
-        file_values: dict[str, Any] = {name: getattr(Task, name) + self.deltas[name]
-                                       for name in FILE_COUNTERS if self.deltas[name]}
+        file_values: dict[str, Any] = {
+            name: getattr(Task, name) + self.deltas[name] for name in FILE_COUNTERS if self.deltas[name]
+        }
         file_values["active_seconds"] = Task.active_seconds + self._take_active_seconds()
         file_values["lease_until"] = now_seconds() + LEASE_SECONDS
-        live_values: dict[str, Any] = {name: getattr(Task, name) + self.deltas[name]
-                                       for name in SUBTASK_COUNTERS if self.deltas[name]}
+        live_values: dict[str, Any] = {
+            name: getattr(Task, name) + self.deltas[name] for name in SUBTASK_COUNTERS if self.deltas[name]
+        }
         if self.nice_status is not None:
             code, short, details = self.nice_status
             live_values.update(nice_status=code, nice_status_short_description=short, nice_status_details=details)
@@ -146,14 +177,16 @@ class TaskProgress:
         row = session.execute(select(Task.status, Task.deadline, Task.is_paused).where(Task.id == self.task_id)).one()
         self.status, self.deadline, self.is_paused = row.status, row.deadline, row.is_paused
         rows = session.execute(
-            select(Collection.id, Collection.display_name, Collection.available, Collection.host_collection_id)
-            .where(Collection.id.in_(self.collection_ids))
+            select(Collection.id, Collection.display_name, Collection.available, Collection.host_collection_id).where(
+                Collection.id.in_(self.collection_ids)
+            )
         ).all()
         hosts = [r.host_collection_id for r in rows if r.host_collection_id]
         if hosts:
             rows += session.execute(
-                select(Collection.id, Collection.display_name, Collection.available, Collection.host_collection_id)
-                .where(Collection.id.in_(hosts))
+                select(
+                    Collection.id, Collection.display_name, Collection.available, Collection.host_collection_id
+                ).where(Collection.id.in_(hosts))
             ).all()
         self.unavailable = sorted({f"{r.display_name} ({r.id})" for r in rows if not r.available})
 
@@ -187,8 +220,11 @@ class TaskProgress:
             self.flush()
         finally:
             with write_lock, session_scope(self.app) as session:
-                session.execute(update(Task).where((Task.id == self.task_id) & (Task.runner_id == self.runner_id))
-                                .values(lease_until=0.0))
+                session.execute(
+                    update(Task)
+                    .where((Task.id == self.task_id) & (Task.runner_id == self.runner_id))
+                    .values(lease_until=0.0)
+                )
         raise TaskStopped(self.task_id)
 
     def _enforce(self) -> None:
@@ -245,8 +281,15 @@ class TaskProgress:
             task.nice_status = task.nice_status_short_description = task.nice_status_details = None
             task.is_paused = False
             task.lease_until = 0.0
-            add_event(session, task, "SUCCEEDED", "succeeded", f"{task.files_transferred} file(s) transferred"
-                      if task.type == "TRANSFER" else f"{task.files} file(s) deleted")
+            add_event(
+                session,
+                task,
+                "SUCCEEDED",
+                "succeeded",
+                f"{task.files_transferred} file(s) transferred"
+                if task.type == "TRANSFER"
+                else f"{task.files} file(s) deleted",
+            )
 
     def fail(self, code: str, description: str, *, expired: bool = False) -> None:
         """Write what was done, then mark the task FAILED with this fatal error."""

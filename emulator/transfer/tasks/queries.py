@@ -1,4 +1,5 @@
 """Reading tasks: who may see which task, task_list filters and ordering, event and per-file pages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,7 +67,7 @@ def _parse_time(text: str, name: str) -> float:
     except ValueError:
         raise bad_request(f"Invalid date-time {text!r} in filter '{name}'.") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.timestamp()
 
 

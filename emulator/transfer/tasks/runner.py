@@ -5,6 +5,7 @@ worker thread, which renews the lease as it writes progress. A task whose lease 
 runner died, the emulator restarted) is claimed again and continues where its items left off, so
 several emulator processes sharing one database never run a task twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,14 +49,23 @@ _start_lock = threading.Lock()
 def _load(app, task_id: str):  # noqa: ANN001, ANN202 - Flask app; returns a tuple of plain values
     with session_scope(app) as session:
         task = session.get(Task, task_id)
-        items = list(session.scalars(
-            select(TaskItem).where(TaskItem.task_id == task_id, TaskItem.done.is_(False)).order_by(TaskItem.position)
-        ))
+        items = list(
+            session.scalars(
+                select(TaskItem)
+                .where(TaskItem.task_id == task_id, TaskItem.done.is_(False))
+                .order_by(TaskItem.position)
+            )
+        )
         restarted = session.scalar(select(exists().where(TaskEvent.task_id == task_id, TaskEvent.code == "STARTED")))
         done: set[str] = set()
         if restarted and task.type == "TRANSFER":
-            done = set(session.scalars(select(TaskFileResult.destination_path).where(
-                TaskFileResult.task_id == task_id, TaskFileResult.kind == "success")))
+            done = set(
+                session.scalars(
+                    select(TaskFileResult.destination_path).where(
+                        TaskFileResult.task_id == task_id, TaskFileResult.kind == "success"
+                    )
+                )
+            )
         owner = owner_context(session, task)
         return task, items, bool(restarted), done, owner
 
@@ -84,10 +94,15 @@ def run_task(app, task_id: str, runner_id: str, stop_event: threading.Event) -> 
         progress.checkpoint(force=True)
         resolver = PathResolver(app, progress, task, owner)
         if task.type == "TRANSFER":
-            TransferRun(task=task, items=items, progress=progress, resolver=resolver,
-                        settings=app.config["EMULATOR_SETTINGS"],
-                        quota_factory=_quota_factory(app, task.destination_endpoint_id),
-                        done_destinations=done).run()
+            TransferRun(
+                task=task,
+                items=items,
+                progress=progress,
+                resolver=resolver,
+                settings=app.config["EMULATOR_SETTINGS"],
+                quota_factory=_quota_factory(app, task.destination_endpoint_id),
+                done_destinations=done,
+            ).run()
         else:
             DeleteRun(task=task, items=items, progress=progress, resolver=resolver).run()
         progress.succeed()
@@ -116,7 +131,7 @@ class TaskRunner:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="emulator-task-runner", daemon=True)
 
-    def start(self) -> "TaskRunner":
+    def start(self) -> TaskRunner:
         """Start the dispatcher thread."""
         self._thread.start()
         return self
@@ -153,12 +168,14 @@ class TaskRunner:
         if free <= 0:
             return
         with session_scope(self.app) as session:
-            candidates = list(session.scalars(
-                select(Task.id)
-                .where(Task.status == "ACTIVE", Task.lease_until < now_seconds(), Task.id.not_in(busy))
-                .order_by(Task.request_time)
-                .limit(free)
-            ))
+            candidates = list(
+                session.scalars(
+                    select(Task.id)
+                    .where(Task.status == "ACTIVE", Task.lease_until < now_seconds(), Task.id.not_in(busy))
+                    .order_by(Task.request_time)
+                    .limit(free)
+                )
+            )
         for task_id in candidates:
             if self._claim(task_id):
                 worker = threading.Thread(target=self._work, args=(task_id,), name=f"task-{task_id[:8]}", daemon=True)

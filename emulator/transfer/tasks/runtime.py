@@ -4,6 +4,7 @@ Permissions are checked again when a task runs (an access rule may have been rem
 submission), with the owner's identities and groups as they are now and the consents the
 submitting token carried. A collection that is down is waited for, not failed on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,8 +78,9 @@ class PathResolver:
             with session_scope(self.app) as session:
                 collection = session.get(Collection, collection_id)
                 try:
-                    return require_access(session, self.owner, collection, path, mode, via="transfer",
-                                          follow_final=follow_final)
+                    return require_access(
+                        session, self.owner, collection, path, mode, via="transfer", follow_final=follow_final
+                    )
                 except GlobusError as err:
                     if err.code != "EndpointError":
                         raise

@@ -4,6 +4,7 @@ Anything the service would refuse is refused here with a 400 before a row is wri
 fields, wrong types, bad paths, empty item lists. Permissions are checked per item at submission
 (ConsentRequired surfaces now, as in Transfer); a collection that is down is checked when it runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,18 +41,43 @@ MAX_ITEMS = 100_000
 CHECKSUM_ALGORITHMS = ("MD5", "SHA1", "SHA256", "SHA512", "ADLER32")
 
 COMMON_FIELDS = {
-    "DATA_TYPE", "DATA", "submission_id", "label", "deadline", "notify_on_succeeded", "notify_on_failed",
-    "notify_on_inactive", "store_base_path_info",
+    "DATA_TYPE",
+    "DATA",
+    "submission_id",
+    "label",
+    "deadline",
+    "notify_on_succeeded",
+    "notify_on_failed",
+    "notify_on_inactive",
+    "store_base_path_info",
 }
 TRANSFER_FIELDS = COMMON_FIELDS | {
-    "source_endpoint", "destination_endpoint", "sync_level", "verify_checksum", "preserve_timestamp",
-    "encrypt_data", "skip_source_errors", "fail_on_quota_errors", "delete_destination_extra",
-    "source_local_user", "destination_local_user", "filter_rules", "recursive_symlinks",
-    "perf_cc", "perf_p", "perf_pp", "perf_udt",
+    "source_endpoint",
+    "destination_endpoint",
+    "sync_level",
+    "verify_checksum",
+    "preserve_timestamp",
+    "encrypt_data",
+    "skip_source_errors",
+    "fail_on_quota_errors",
+    "delete_destination_extra",
+    "source_local_user",
+    "destination_local_user",
+    "filter_rules",
+    "recursive_symlinks",
+    "perf_cc",
+    "perf_p",
+    "perf_pp",
+    "perf_udt",
 }
 DELETE_FIELDS = COMMON_FIELDS | {"endpoint", "recursive", "ignore_missing", "interpret_globs", "local_user"}
 TRANSFER_ITEM_FIELDS = {
-    "DATA_TYPE", "source_path", "destination_path", "recursive", "external_checksum", "checksum_algorithm",
+    "DATA_TYPE",
+    "source_path",
+    "destination_path",
+    "recursive",
+    "external_checksum",
+    "checksum_algorithm",
 }
 DELETE_ITEM_FIELDS = {"DATA_TYPE", "path"}
 PERF_FIELDS = ("perf_cc", "perf_p", "perf_pp", "perf_udt")
@@ -125,8 +151,11 @@ def parse_transfer(session: Session, body: dict[str, Any], now: float) -> Submis
         if not isinstance(body.get(name), str) or not body[name]:
             raise bad_request(f"'{name}' is required.", "ClientError.BadRequest.MissingField")
     raw_items = _items(
-        body, "transfer_item", TRANSFER_ITEM_FIELDS,
-        "ClientError.BadRequest.NoTransferItems", "A transfer requires at least one item",
+        body,
+        "transfer_item",
+        TRANSFER_ITEM_FIELDS,
+        "ClientError.BadRequest.NoTransferItems",
+        "A transfer requires at least one item",
     )
     items = [_transfer_item(item) for item in raw_items]
     options = _common_options(body, now)
@@ -165,8 +194,11 @@ def parse_delete(session: Session, body: dict[str, Any], now: float) -> Submissi
     if not isinstance(body.get("endpoint"), str) or not body["endpoint"]:
         raise bad_request("'endpoint' is required.", "ClientError.BadRequest.MissingField")
     raw_items = _items(
-        body, "delete_item", DELETE_ITEM_FIELDS,
-        "ClientError.BadRequest.NoDeleteItems", "A delete requires at least one item",
+        body,
+        "delete_item",
+        DELETE_ITEM_FIELDS,
+        "ClientError.BadRequest.NoDeleteItems",
+        "A delete requires at least one item",
     )
     items = []
     for item in raw_items:
@@ -185,7 +217,9 @@ def parse_delete(session: Session, body: dict[str, Any], now: float) -> Submissi
     return Submission("DELETE", submission_id, endpoint, None, options, items)
 
 
-def _check(session: Session, ctx: TokenContext, collection: Collection, path: str, mode: str, *, glob: bool = False) -> None:
+def _check(
+    session: Session, ctx: TokenContext, collection: Collection, path: str, mode: str, *, glob: bool = False
+) -> None:
     target = _static_part(path) if glob else path
     try:
         # Deletes act on a symlink itself, never on what it points to.

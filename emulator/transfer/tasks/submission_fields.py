@@ -2,6 +2,7 @@
 
 Each parser returns the clean value or raises the Transfer-style 400 the service answers with.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,16 +62,20 @@ def parse_deadline(value: Any, now: float) -> float:
     if value is None:
         return now + DEFAULT_DEADLINE_SECONDS
     if not isinstance(value, str) or not value.strip():
-        raise bad_request("'deadline' must be an ISO 8601 date or date-time string.", "ClientError.BadRequest.InvalidDeadline")
+        raise bad_request(
+            "'deadline' must be an ISO 8601 date or date-time string.", "ClientError.BadRequest.InvalidDeadline"
+        )
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise bad_request(f"'deadline' is not an ISO 8601 date-time: {value!r}.", "ClientError.BadRequest.InvalidDeadline") from None
+        raise bad_request(
+            f"'deadline' is not an ISO 8601 date-time: {value!r}.", "ClientError.BadRequest.InvalidDeadline"
+        ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.timestamp()
 
 
@@ -78,7 +83,9 @@ def submission_id_field(body: dict[str, Any]) -> str:
     """The document's submission id, required and in UUID form."""
     value = body.get("submission_id")
     if not isinstance(value, str) or not value:
-        raise bad_request("'submission_id' is required; get one from GET /submission_id.", "ClientError.BadRequest.MissingField")
+        raise bad_request(
+            "'submission_id' is required; get one from GET /submission_id.", "ClientError.BadRequest.MissingField"
+        )
     try:
         return str(uuid.UUID(value))
     except ValueError:

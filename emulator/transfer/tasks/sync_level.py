@@ -4,12 +4,13 @@ sync_level (the SDK sends 0-3): 0 exists, 1 size, 2 mtime, 3 checksum. With no s
 file is copied; otherwise a file already on the destination is copied again only when the level's
 comparison says it differs.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import zlib
-from typing import Callable
+from collections.abc import Callable
 
 CHUNK = 1024 * 1024
 DEFAULT_ALGORITHM = "MD5"

@@ -2,13 +2,15 @@
 
 Single files are handed to `FileCopier` (sync level, quota, pacing, retries, verification).
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import stat
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.transfer.storage.quota import QuotaGuard
 from emulator.transfer.tasks.file_copier import FileCopier
@@ -25,15 +27,30 @@ from emulator.transfer.tasks.runtime import (
 class TransferRun:
     """Runs the items of one transfer task against the filesystem."""
 
-    def __init__(self, *, task: Any, items: list[Any], progress: TaskProgress, resolver: PathResolver,
-                 settings: Any, quota_factory: Callable[[], QuotaGuard], done_destinations: set[str]) -> None:
+    def __init__(
+        self,
+        *,
+        task: Any,
+        items: list[Any],
+        progress: TaskProgress,
+        resolver: PathResolver,
+        settings: Any,
+        quota_factory: Callable[[], QuotaGuard],
+        done_destinations: set[str],
+    ) -> None:
         self.task = task
         self.items = items
         self.progress = progress
         self.resolver = resolver
         self.rules = task.filter_rules
-        self.copier = FileCopier(task=task, progress=progress, settings=settings, quota_factory=quota_factory,
-                                 done_destinations=done_destinations, on_source_error=self._source_error)
+        self.copier = FileCopier(
+            task=task,
+            progress=progress,
+            settings=settings,
+            quota_factory=quota_factory,
+            done_destinations=done_destinations,
+            on_source_error=self._source_error,
+        )
         # Real paths of the directories being walked, so a followed link cannot loop.
         self.walking: set[str] = set()
         self.item_destination = ""
@@ -59,12 +76,20 @@ class TransferRun:
         try:
             info = os.stat(source)
         except FileNotFoundError:
-            self._source_error(SourceError("FILE_NOT_FOUND", f"No such file or directory: {source_disp}"),
-                               source_disp, dest_disp, item.recursive)
+            self._source_error(
+                SourceError("FILE_NOT_FOUND", f"No such file or directory: {source_disp}"),
+                source_disp,
+                dest_disp,
+                item.recursive,
+            )
             return
         except PermissionError:
-            self._source_error(SourceError("PERMISSION_DENIED", f"Permission denied: {source_disp}"),
-                               source_disp, dest_disp, item.recursive)
+            self._source_error(
+                SourceError("PERMISSION_DENIED", f"Permission denied: {source_disp}"),
+                source_disp,
+                dest_disp,
+                item.recursive,
+            )
             return
         if item.recursive:
             if not stat.S_ISDIR(info.st_mode):
@@ -81,14 +106,21 @@ class TransferRun:
         self.resolver.make_parents(destination)
         self.copier.copy(str(source), info, str(destination), source_disp, dest_disp, item)
 
-    def _source_error(self, err: SourceError, source_disp: str, dest_disp: str, is_dir: bool,
-                      *, counted_subtask: bool = False) -> None:
+    def _source_error(
+        self, err: SourceError, source_disp: str, dest_disp: str, is_dir: bool, *, counted_subtask: bool = False
+    ) -> None:
         """A missing or unreadable source: skipped (skip_source_errors) or fatal."""
         if not self.task.skip_source_errors:
             raise TaskFailed(err.code, err.details)
-        self.progress.result(kind="skipped", source_path=source_disp, destination_path=dest_disp,
-                             error_code=err.code, error_details=err.details, error_time=time.time(),
-                             is_directory=is_dir)
+        self.progress.result(
+            kind="skipped",
+            source_path=source_disp,
+            destination_path=dest_disp,
+            error_code=err.code,
+            error_details=err.details,
+            error_time=time.time(),
+            is_directory=is_dir,
+        )
         if counted_subtask:
             self.progress.add(subtasks_pending=-1, subtasks_skipped_errors=1)
         else:
@@ -112,12 +144,17 @@ class TransferRun:
             with os.scandir(source) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except FileNotFoundError:
-            self._source_error(SourceError("FILE_NOT_FOUND", f"No such directory: {source_disp}"),
-                               source_disp, dest_disp, True)
+            self._source_error(
+                SourceError("FILE_NOT_FOUND", f"No such directory: {source_disp}"), source_disp, dest_disp, True
+            )
             return
         except PermissionError:
-            self._source_error(SourceError("PERMISSION_DENIED", f"Permission denied listing {source_disp}"),
-                               source_disp, dest_disp, True)
+            self._source_error(
+                SourceError("PERMISSION_DENIED", f"Permission denied listing {source_disp}"),
+                source_disp,
+                dest_disp,
+                True,
+            )
             return
         kept: set[str] = set()
         for entry in entries:
@@ -130,7 +167,10 @@ class TransferRun:
             if not is_included(self.rules, entry.name, is_dir):
                 continue
             kept.add(entry.name)
-            child_source, child_dest = child_display(source_disp, entry.name, is_dir), child_display(dest_disp, entry.name, is_dir)
+            child_source, child_dest = (
+                child_display(source_disp, entry.name, is_dir),
+                child_display(dest_disp, entry.name, is_dir),
+            )
             target = os.path.join(destination, entry.name)
             try:
                 entry_info = entry.stat(follow_symlinks=False)
@@ -157,8 +197,10 @@ class TransferRun:
                     os.replace(temp, target)
                 except OSError as err:
                     os.unlink(temp)
-                    raise TaskFailed("FILE_EXISTS", f"Cannot replace {child_display(dest_disp, entry.name, True)} "
-                                                    "with a symbolic link.") from err
+                    raise TaskFailed(
+                        "FILE_EXISTS",
+                        f"Cannot replace {child_display(dest_disp, entry.name, True)} with a symbolic link.",
+                    ) from err
             return
         if mode != "copy":
             return
@@ -184,7 +226,9 @@ class TransferRun:
     def _delete_extras(self, destination: str, dest_disp: str, kept: set[str]) -> None:
         """delete_destination_extra: remove what the source does not have (filters still protect)."""
         with os.scandir(destination) as listing:
-            extras = [entry for entry in listing if entry.name not in kept and not entry.name.startswith(".globus-part-")]
+            extras = [
+                entry for entry in listing if entry.name not in kept and not entry.name.startswith(".globus-part-")
+            ]
         for entry in extras:
             self.progress.checkpoint()
             is_dir = entry.is_dir(follow_symlinks=False)
@@ -196,8 +240,10 @@ class TransferRun:
                 else:
                     os.unlink(entry.path)
             except OSError as err:
-                raise TaskFailed("PERMISSION_DENIED",
-                                 f"Could not delete {child_display(dest_disp, entry.name, is_dir)}: {err.strerror}") from err
+                raise TaskFailed(
+                    "PERMISSION_DENIED",
+                    f"Could not delete {child_display(dest_disp, entry.name, is_dir)}: {err.strerror}",
+                ) from err
 
 
 def _within(path: str, folder: str) -> bool:
