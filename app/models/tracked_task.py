@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.timestamps import utcnow
 
 
-class TransferSubmission(db.Model):
+class TransferSubmission(Model):
     """One press of a Submit button: its form token, Transfer submission id and request document.
 
     The row is committed before Transfer is called. A repeat of the same form (double click,
@@ -36,7 +36,7 @@ class TransferSubmission(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class TrackedTask(db.Model):
+class TrackedTask(Model):
     """A Transfer task the portal submitted for a user, so pages and later jobs can follow it."""
 
     __tablename__ = "tracked_tasks"
@@ -54,5 +54,17 @@ class TrackedTask(db.Model):
     last_status: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Task watching (app/services/task_watch.py). When the worker next asks Transfer about this
+    # task; None once it ended. While a poll is in flight it holds that poll's lease instead, so
+    # a second consumer never polls the same task at the same time.
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # The poll holding the lease (a random token), None between polls.
+    poll_claim: Mapped[str | None] = mapped_column(String(32))
+    # Polls in a row that got no answer for this task; the back-off doubles with each.
+    poll_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Events already told to the user, so a repeated poll never notifies twice.
+    pause_notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    faults_notified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     submission: Mapped[TransferSubmission] = relationship()
