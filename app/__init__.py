@@ -45,7 +45,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     init_ops(app)
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)  # type: ignore[method-assign]
 
     init_database(app)
     init_unit_of_work(app)

@@ -6,10 +6,11 @@ import logging
 import os
 import stat
 from pathlib import Path
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 
 from app.extensions import db
 
@@ -62,3 +63,11 @@ def _make_sqlite_file_private(uri: str) -> None:
             path.chmod(0o600)
         return
     os.close(fd)
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched.
+
+    Session.execute is typed as returning Result; for DML it is a CursorResult, which counts.
+    """
+    return cast("CursorResult[Any]", result).rowcount

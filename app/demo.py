@@ -117,11 +117,12 @@ def _print_banner(portal_url: str, manifest: dict) -> None:
     click.echo("Press Ctrl-C to stop.")
 
 
-def _wait_while_running(children: list[subprocess.Popen]) -> None:
+def _wait_while_running(children: list[subprocess.Popen[bytes]]) -> None:
     while True:
         for child in children:
             if child.poll() is not None:
-                raise click.ClickException(f"`{' '.join(child.args[2:])}` exited with code {child.returncode}")
+                command = " ".join(str(word) for word in list(child.args)[2:])  # type: ignore[arg-type]
+                raise click.ClickException(f"`{command}` exited with code {child.returncode}")
         time.sleep(0.5)
 
 

@@ -22,9 +22,9 @@ def configure_logging(app: Flask) -> None:
     root = logging.getLogger()
     formatter = formatter_for(app.config.get("LOG_FORMAT", "text"))
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
+        stream_handler = logging.StreamHandler()
+        stream_handler.setFormatter(formatter)
+        root.addHandler(stream_handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # The SDK logs flow parameters at DEBUG; nothing it logs is useful enough to risk that.
     logging.getLogger("globus_sdk").setLevel(logging.WARNING)

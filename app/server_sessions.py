@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
+from app.database import rows_affected
 from app.extensions import db
 from app.models.server_session import ServerSession
 from app.models.timestamps import utcnow
@@ -110,18 +111,21 @@ class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSide
             cleanup_n_requests=500,
         )
 
-    # Each operation uses its own ORM session, so saving the browser session never commits (or
-    # trips over) whatever the view left in db.session.
+    # Reading is one plain select on the request's own connection (every page reads its session:
+    # no ORM session, no second connection). Each write uses its own ORM session, so saving the
+    # browser session never commits (or trips over) whatever the view left in db.session.
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        with OrmSession(db.engine) as orm:
-            row = orm.scalar(select(ServerSession).where(ServerSession.session_id == store_id))
-            if row is None:
-                return None
-            if row.expiry is None or row.expiry <= utcnow():
-                orm.delete(row)
-                orm.commit()
-                return None
-            return self.serializer.decode(row.data)
+        row = (
+            db.session.connection()
+            .execute(select(ServerSession.data, ServerSession.expiry).where(ServerSession.session_id == store_id))
+            .first()
+        )
+        if row is None:
+            return None
+        if row.expiry is None or row.expiry <= utcnow():
+            self._delete_session(store_id)
+            return None
+        return self.serializer.decode(row.data)
 
     def _delete_session(self, store_id: str) -> None:
         with OrmSession(db.engine) as orm, orm.begin():
@@ -151,7 +155,7 @@ class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSide
     def end_user_sessions(self, user_id: int) -> int:
         """Delete every stored session of the user; returns how many there were."""
         with OrmSession(db.engine) as orm, orm.begin():
-            return orm.execute(delete(ServerSession).where(ServerSession.user_id == user_id)).rowcount
+            return rows_affected(orm.execute(delete(ServerSession).where(ServerSession.user_id == user_id)))
 
     def _delete_expired_sessions(self) -> None:
         with OrmSession(db.engine) as orm, orm.begin():
@@ -177,11 +181,18 @@ def init_sessions(app: Flask) -> None:
     app.session_interface.bind_id_key(app.config["SECRET_KEY"])
 
 
+def _bound_store(app: Flask) -> SqlSessionInterface | RedisSessionWhenChanged:
+    interface = app.session_interface
+    if not isinstance(interface, SqlSessionInterface | RedisSessionWhenChanged):
+        raise RuntimeError("init_sessions() has not bound the portal's session store to this app")
+    return interface
+
+
 def end_user_sessions(app: Flask, user_id: int) -> int:
     """End every server-side session of a user, in whichever backend holds them."""
-    return app.session_interface.end_user_sessions(user_id)
+    return _bound_store(app).end_user_sessions(user_id)
 
 
 def regenerate_session_id(app: Flask, session: ServerSideSession) -> None:
     """Give the session a new id (drops the old stored copy) — done at every login."""
-    app.session_interface.regenerate(session)
+    _bound_store(app).regenerate(session)

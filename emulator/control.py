@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, request
 
 from emulator.auth.credentials import same_secret
-from emulator.db import db_session, write_lock
+from emulator.db import current_flask_app, db_session, write_lock
 from emulator.errors import GlobusError, bad_request
 from emulator.http_auth import basic_credentials
 
@@ -145,9 +145,9 @@ def big_folder():
     from emulator.seed import update_seed_manifest, write_manifest
     from emulator.transfer.storage.big_folder import create_big_folder
 
-    result = create_big_folder(current_app._get_current_object(), entries)
-    update_seed_manifest(current_app._get_current_object(), "big_folder", result)
-    write_manifest(current_app._get_current_object())
+    result = create_big_folder(current_flask_app(), entries)
+    update_seed_manifest(current_flask_app(), "big_folder", result)
+    write_manifest(current_flask_app())
     return result
 
 
@@ -163,7 +163,7 @@ def add_redirect_uri():
     from emulator.auth.seed import ensure_redirect_uris
     from emulator.seed import write_manifest
 
-    app = current_app._get_current_object()
+    app = current_flask_app()
     with write_lock:
         session = db_session()
         try:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Any, cast
 
-from flask import current_app, g
+from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -72,6 +73,12 @@ def db_session() -> Session:
     return g.emulator_db
 
 
+def current_flask_app() -> Flask:
+    """The app object behind `current_app`, to hand to threads that outlive the request."""
+    # Flask's type stubs present current_app as a Flask; at run time it is a LocalProxy.
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 @contextlib.contextmanager
 def session_scope(app) -> Iterator[Session]:  # noqa: ANN001
     """A session for background threads: commit on success, roll back on error, always close."""
@@ -84,3 +91,11 @@ def session_scope(app) -> Iterator[Session]:  # noqa: ANN001
         raise
     finally:
         session.close()
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched.
+
+    Session.execute is typed as returning Result; for DML it is a CursorResult, which counts.
+    """
+    return cast("CursorResult[Any]", result).rowcount

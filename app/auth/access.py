@@ -18,6 +18,14 @@ def current_user_id() -> int | None:
     return g.get("current_user_id")
 
 
+def signed_in_user_id() -> int:
+    """The id of the logged-in user, in a view behind @login_required (which guarantees one)."""
+    user_id = g.get("current_user_id")
+    if user_id is None:
+        raise RuntimeError("signed_in_user_id() called outside a @login_required view")
+    return user_id
+
+
 def login_required(view: F) -> F:
     """Run the view only for a logged-in user; others go to login (and come back), or get 401 JSON."""
 

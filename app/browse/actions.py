@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 
-from app.auth.access import current_user_id, login_required
+from app.auth.access import login_required, signed_in_user_id
 from app.browse import bp
 from app.browse.views import render_folder
 from app.services import collections, files, paths
@@ -26,7 +26,7 @@ def make_folder(collection_id: str):
     parent = request.form.get("path", "")
     name = request.form.get("name", "")
     with refusable() as refused:
-        created = files.make_folder(current_user_id(), collection_id, parent, name)
+        created = files.make_folder(signed_in_user_id(), collection_id, parent, name)
     if refused.error:
         return render_folder(
             collection_id,
@@ -43,7 +43,7 @@ def make_folder(collection_id: str):
 @login_required
 def rename_form(collection_id: str):
     """The rename form for one entry of a folder."""
-    collection = collections.get_collection(current_user_id(), collection_id)
+    collection = collections.get_collection(signed_in_user_id(), collection_id)
     folder = paths.normalize_directory(request.args.get("path"))
     name = paths.validate_name(request.args.get("name"), field="name")
     return render_template(
@@ -55,7 +55,7 @@ def rename_form(collection_id: str):
 @login_required
 def rename(collection_id: str):
     """Rename one entry, then show its folder."""
-    user_id = current_user_id()
+    user_id = signed_in_user_id()
     folder = request.form.get("path", "")
     old_name = request.form.get("old_name", "")
     new_name = request.form.get("new_name", "")
@@ -84,7 +84,7 @@ def _selection() -> tuple[list[str], list[str]]:
 @login_required
 def confirm_delete(collection_id: str):
     """List exactly what a delete would remove (with a look inside folders) before doing it."""
-    user_id = current_user_id()
+    user_id = signed_in_user_id()
     folder = request.form.get("path", "")
     chosen_files, chosen_dirs = _selection()
     with refusable() as refused:
@@ -111,7 +111,7 @@ def confirm_delete(collection_id: str):
 @login_required
 def delete(collection_id: str):
     """Submit the confirmed delete as a Transfer delete task (at most once) and follow it."""
-    user_id = current_user_id()
+    user_id = signed_in_user_id()
     folder = request.form.get("path", "")
     chosen_files, chosen_dirs = _selection()
     label = request.form.get("label", "")

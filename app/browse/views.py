@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from flask import make_response, render_template, request, url_for
 
-from app.auth.access import current_user_id, login_required
+from app.auth.access import login_required, signed_in_user_id
 from app.browse import bp
 from app.browse.panes import load_panes, pane_links, query_url, state_args, url_builder
 from app.services import collections, files
@@ -62,7 +62,7 @@ def render_folder(
     source: Mapping[str, str] | None = None,
 ):
     """Render a folder page from query-like arguments (`source`), with optional inline form errors."""
-    view = files.folder_view(current_user_id(), collection_id, request.args if source is None else source)
+    view = files.folder_view(signed_in_user_id(), collection_id, request.args if source is None else source)
     body = render_template(
         "browse/folder.html",
         collection=view.collection,
@@ -89,7 +89,7 @@ def folder(collection_id: str):
 @login_required
 def panes():
     """Two panes side by side: pick a collection and folder in each, select, transfer either way."""
-    user_id = current_user_id()
+    user_id = signed_in_user_id()
     loaded = load_panes(user_id, request.args)
     build = url_builder(request.args)
     return render_template(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 
-from app.auth.access import current_user_id, login_required
+from app.auth.access import login_required, signed_in_user_id
 from app.browse.views import render_folder
 from app.collections import bp
 from app.services import collections
@@ -16,7 +16,7 @@ from app.services.errors import refusable
 def search():
     """Search collections by text within a scope; results are paged."""
     found = collections.find_collections(
-        current_user_id(), request.args.get("q"), request.args.get("scope"), request.args.get("offset")
+        signed_in_user_id(), request.args.get("q"), request.args.get("scope"), request.args.get("offset")
     )
     body = render_template(
         "collections/search.html",
@@ -34,7 +34,7 @@ def search():
 @login_required
 def detail(collection_id: str):
     """What a collection is, who runs it, how to reach it, and the user's bookmarks on it."""
-    page = collections.collection_page(current_user_id(), collection_id)
+    page = collections.collection_page(signed_in_user_id(), collection_id)
     return render_template(
         "collections/detail.html", collection=page.collection, bookmarks=page.bookmarks, consent=page.consent
     )
@@ -45,14 +45,14 @@ def detail(collection_id: str):
 def bookmarks():
     """Every bookmark of the user, with rename and delete."""
     return render_template(
-        "collections/bookmarks.html", bookmarks=collections.list_bookmarks(current_user_id()), errors={}, values={}
+        "collections/bookmarks.html", bookmarks=collections.list_bookmarks(signed_in_user_id()), errors={}, values={}
     )
 
 
 def _bookmarks_page_with_error(bookmark_id: str, message: str, value: str):
     body = render_template(
         "collections/bookmarks.html",
-        bookmarks=collections.list_bookmarks(current_user_id()),
+        bookmarks=collections.list_bookmarks(signed_in_user_id()),
         errors={bookmark_id: message},
         values={bookmark_id: value},
     )
@@ -67,7 +67,7 @@ def create_bookmark():
     path = request.form.get("path", "")
     name = request.form.get("name", "")
     with refusable() as refused:
-        mark = collections.create_bookmark(current_user_id(), collection_id, path, name)
+        mark = collections.create_bookmark(signed_in_user_id(), collection_id, path, name)
     if refused.error:
         return render_folder(
             collections.validate_collection_id(collection_id),
@@ -86,7 +86,7 @@ def rename_bookmark(bookmark_id: str):
     """Give a bookmark a new name."""
     name = request.form.get("name", "")
     with refusable() as refused:
-        collections.rename_bookmark(current_user_id(), bookmark_id, name)
+        collections.rename_bookmark(signed_in_user_id(), bookmark_id, name)
     if refused.error:
         return _bookmarks_page_with_error(bookmark_id, refused.error.message, name)
     flash(f"Bookmark renamed to “{name.strip()}”.", "success")
@@ -97,6 +97,6 @@ def rename_bookmark(bookmark_id: str):
 @login_required
 def delete_bookmark(bookmark_id: str):
     """Remove a bookmark (the folder stays)."""
-    collections.delete_bookmark(current_user_id(), bookmark_id)
+    collections.delete_bookmark(signed_in_user_id(), bookmark_id)
     flash("Bookmark removed. The folder itself was not touched.", "success")
     return redirect(url_for("collections.bookmarks"))

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class ServerSession(db.Model):
+class ServerSession(Model):
     """One browser session: a keyed hash of its id (never the cookie value) and its serialized data."""
 
     __tablename__ = "sessions"

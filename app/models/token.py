@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.timestamps import utcnow
 
 
-class StoredToken(db.Model):
+class StoredToken(Model):
     """The current tokens of one user for one resource server."""
 
     __tablename__ = "stored_tokens"
@@ -38,7 +38,7 @@ class StoredToken(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class PendingRevocation(db.Model):
+class PendingRevocation(Model):
     """A token whose upstream revocation failed; retried at login, logout and by the CLI."""
 
     __tablename__ = "pending_revocations"

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.datastructures import Headers
 
 HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -44,7 +45,7 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def choose_request_id(headers: Mapping[str, str], trusted_proxies: int) -> str:
+def choose_request_id(headers: Mapping[str, str] | Headers, trusted_proxies: int) -> str:
     """The proxy's X-Request-ID when a proxy is trusted and the id is well-formed, else a new one."""
     offered = headers.get(HEADER)
     if trusted_proxies > 0 and offered and VALID_REQUEST_ID.fullmatch(offered):

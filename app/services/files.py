@@ -117,7 +117,7 @@ class FolderPage:
         return ((self.total - 1) // self.options.limit) * self.options.limit
 
 
-def parse_listing_options(args: dict[str, str]) -> ListingOptions:
+def parse_listing_options(args: Mapping[str, str]) -> ListingOptions:
     """Read sort/order/filter/hidden/offset/per_page from query arguments, with clear errors."""
     sort = args.get("sort") or "name"
     if sort not in SORT_FIELDS:

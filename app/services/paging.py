@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from app.services.errors import InvalidRequest
 
@@ -12,6 +13,11 @@ class OffsetPaging:
 
     offset: int
     limit: int
+
+    if TYPE_CHECKING:
+        # Subclasses supply it: a dataclass field (the upstream says) or a property (counted pages).
+        @property
+        def has_next_page(self) -> bool: ...
 
     @property
     def previous_offset(self) -> int | None:

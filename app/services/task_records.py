@@ -82,7 +82,8 @@ class Task:
     def sync_level_text(self) -> str:
         """The task's sync level by name, as the transfer form offers it."""
         level = self.options.get("sync_level")
-        return str(SYNC_LEVEL_NAMES.get(level, level) or "none (copy everything)")
+        named = SYNC_LEVEL_NAMES.get(level, level) if isinstance(level, int) else level
+        return str(named or "none (copy everything)")
 
     @property
     def can_cancel(self) -> bool:

@@ -53,15 +53,6 @@ class BatchForm:
         return self.error.line_errors if isinstance(self.error, transfers.BatchListInvalid) else []
 
 
-@dataclass(frozen=True)
-class Submission:
-    """What pressing submit led to: the task (new or reused), or the form to show again."""
-
-    submitted: Submitted | None = None
-    review: ReviewForm | None = None
-    batch: BatchForm | None = None
-
-
 def typed_options(form: Mapping[str, str]) -> TransferOptions:
     """The options as typed, for re-display when one of them was refused (nothing typed is lost)."""
     sync_level = form.get("sync_level")
@@ -110,19 +101,17 @@ def _posted_items(raw: str | None) -> list[TransferItem]:
     return transfers.items_from_document(document)
 
 
-def submit_review(user_id: int, form: Mapping[str, str]) -> Submission:
-    """Submit a reviewed transfer once, or give its form back with the refusal and the options as typed."""
+def submit_review(user_id: int, form: Mapping[str, str]) -> Submitted | ReviewForm:
+    """Submit a reviewed transfer once (the task, new or reused), or its form back with the refusal and the options as typed."""
     token = form.get("form_token", "")
     items = _posted_items(form.get("items"))
     options = None
     with refusable() as refused:
         options = transfers.parse_options(form)
         transfer = transfers.build_request(form.get("source", ""), form.get("destination", ""), items, options)
-        return Submission(submitted=transfers.submit_transfer(user_id, token, transfer))
-    return Submission(
-        review=_review(
-            user_id, form, items, options or typed_options(form), token_after(refused.error, token), refused.error
-        )
+        return transfers.submit_transfer(user_id, token, transfer)
+    return _review(
+        user_id, form, items, options or typed_options(form), token_after(refused.error, token), refused.error
     )
 
 
@@ -141,8 +130,8 @@ def uploaded_list(upload: IO[bytes]) -> str:
         raise InvalidRequest("The uploaded list is not UTF-8 text.", field="batch") from None
 
 
-def submit_batch(user_id: int, form: Mapping[str, str], upload: IO[bytes] | None = None) -> Submission:
-    """Validate every line of a batch list and submit it once, or give the form back with what to fix."""
+def submit_batch(user_id: int, form: Mapping[str, str], upload: IO[bytes] | None = None) -> Submitted | BatchForm:
+    """Validate every line of a batch list and submit it once (the task), or the form back with what to fix."""
     values = {key: form.get(key, "") for key in BATCH_FIELDS}
     token = form.get("form_token", "")
     options = None
@@ -152,12 +141,10 @@ def submit_batch(user_id: int, form: Mapping[str, str], upload: IO[bytes] | None
         options = transfers.parse_options(form)
         items = transfers.parse_batch(values["batch"], values["source_path"], values["destination_path"])
         transfer = transfers.build_request(values["source"], values["destination"], items, options)
-        return Submission(submitted=transfers.submit_transfer(user_id, token, transfer))
-    return Submission(
-        batch=BatchForm(
-            values=values,
-            options=options or typed_options(form),
-            form_token=token_after(refused.error, token),
-            error=refused.error,
-        )
+        return transfers.submit_transfer(user_id, token, transfer)
+    return BatchForm(
+        values=values,
+        options=options or typed_options(form),
+        form_token=token_after(refused.error, token),
+        error=refused.error,
     )

@@ -277,7 +277,7 @@ class TransferRequest:
 
     def document(self) -> dict[str, Any]:
         """The request as the plain document saved before submission."""
-        doc = {"kind": "transfer", "source": self.source, "destination": self.destination}
+        doc: dict[str, Any] = {"kind": "transfer", "source": self.source, "destination": self.destination}
         doc.update(self.options.document())
         doc["items"] = [item.document() for item in self.items]
         return doc
@@ -306,7 +306,12 @@ def submit_transfer(user_id: int, form_token: str, request: TransferRequest) -> 
 
 
 def submit_deletion(
-    user_id: int, form_token: str, collection_id: str, raw_folder: str, chosen: list[tuple[str, bool]], label: str
+    user_id: int,
+    form_token: str | None,
+    collection_id: str,
+    raw_folder: str | None,
+    chosen: list[tuple[str, bool]],
+    label: str,
 ) -> submissions.Submitted:
     """Submit a delete task for names in one folder, at most once per form token."""
     folder = paths.normalize_directory(raw_folder)

@@ -110,9 +110,9 @@ def primary_identity_id(user_id: int) -> str | None:
 def _sync_identities(user: User, entries: Iterable[dict[str, Any]]) -> None:
     entries = list(entries)
     wanted = {entry["identity_id"] for entry in entries}
-    for identity in list(user.identities):
-        if identity.identity_id not in wanted:
-            db.session.delete(identity)
+    for unlinked in list(user.identities):
+        if unlinked.identity_id not in wanted:
+            db.session.delete(unlinked)
     db.session.flush()
     for entry in entries:
         identity = db.session.scalar(select(Identity).where(Identity.identity_id == entry["identity_id"]))

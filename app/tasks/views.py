@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 
-from app.auth.access import current_user_id, login_required
+from app.auth.access import login_required, signed_in_user_id
 from app.services import paths, tasks
 from app.tasks import bp
 from app.templating import filesize, rate, when
@@ -22,7 +22,7 @@ from app.templating import filesize, rate, when
 @login_required
 def index():
     """The user's tasks, newest first, filtered by status, type, label and date range."""
-    listed = tasks.task_list(current_user_id(), request.args)
+    listed = tasks.task_list(signed_in_user_id(), request.args)
     body = render_template(
         "tasks/list.html",
         page=listed.page,
@@ -38,7 +38,7 @@ def index():
 @login_required
 def detail(task_id: str):
     """A task: live progress, options, events (paged), links to its files and folders."""
-    view = tasks.task_view(current_user_id(), task_id, request.args.get("events_offset"))
+    view = tasks.task_view(signed_in_user_id(), task_id, request.args.get("events_offset"))
     return render_template(
         "tasks/detail.html",
         task=view.task,
@@ -76,11 +76,11 @@ def progress_document(task: tasks.Task) -> dict:
 @login_required
 def progress(task_id: str):
     """JSON for the live progress bar (polled by static/js/task-progress.js)."""
-    return jsonify(progress_document(tasks.get_task(current_user_id(), task_id)))
+    return jsonify(progress_document(tasks.get_task(signed_in_user_id(), task_id)))
 
 
 def _files_page(task_id: str, kind: str):
-    found = tasks.task_files(current_user_id(), task_id, kind, request.args.get("marker"))
+    found = tasks.task_files(signed_in_user_id(), task_id, kind, request.args.get("marker"))
     return render_template(
         "tasks/files.html", task=found.task, listing=found.listing, kind=found.kind, parent_of=paths.parent_of
     )
@@ -104,7 +104,7 @@ def skipped(task_id: str):
 @login_required
 def cancel(task_id: str):
     """Cancel a running task."""
-    cancelled = tasks.cancel(current_user_id(), task_id)
+    cancelled = tasks.cancel(signed_in_user_id(), task_id)
     flash(cancelled.message, "info")
     return redirect(url_for("tasks.detail", task_id=cancelled.task_id))
 
@@ -113,7 +113,7 @@ def cancel(task_id: str):
 @login_required
 def resubmit(task_id: str):
     """Run a failed or cancelled task again with the same files and options (once per press)."""
-    submitted = tasks.resubmit(current_user_id(), task_id, request.form.get("form_token"))
+    submitted = tasks.resubmit(signed_in_user_id(), task_id, request.form.get("form_token"))
     if submitted.reused:
         flash("That resubmission was already made; here is its task.", "info")
     else:

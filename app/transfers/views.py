@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 
-from app.auth.access import current_user_id, login_required
+from app.auth.access import login_required, signed_in_user_id
 from app.browse.panes import state_args
 from app.security.redirects import safe_next_path
 from app.services import transfer_forms, transfers
@@ -55,7 +55,7 @@ def review():
         "destination": request.form.get(other, ""),
         "destination_path": request.form.get(f"{other}_path", ""),
     }
-    back = url_for("browse.panes", **state_args(request.form))
+    back = url_for("browse.panes", **state_args(request.form))  # type: ignore[arg-type]  # str values only
     if not form["source"] or not form["destination"]:
         flash(
             "Open a collection in both panes first: the selection goes to the folder open in the other pane.", "error"
@@ -66,17 +66,17 @@ def review():
     if not chosen:
         flash(f"Select files or folders in the {side} pane first.", "error")
         return redirect(back)
-    return _review_page(transfer_forms.review_selection(current_user_id(), form, chosen), back)
+    return _review_page(transfer_forms.review_selection(signed_in_user_id(), form, chosen), back)
 
 
 @bp.post("/submit")
 @login_required
 def submit():
     """Submit the reviewed transfer once, however often the button is pressed or the page reloaded."""
-    outcome = transfer_forms.submit_review(current_user_id(), request.form)
-    if outcome.review is not None:
-        return _review_page(outcome.review, request.form.get("back"))
-    return _after_submit(outcome.submitted)
+    outcome = transfer_forms.submit_review(signed_in_user_id(), request.form)
+    if isinstance(outcome, transfer_forms.ReviewForm):
+        return _review_page(outcome, request.form.get("back"))
+    return _after_submit(outcome)
 
 
 def _batch_page(batch: transfer_forms.BatchForm, status: int = 200):
@@ -105,8 +105,8 @@ def submit_batch():
     """Validate every line first; submit only a list with no errors, and only once."""
     upload = request.files.get("batch_file")
     outcome = transfer_forms.submit_batch(
-        current_user_id(), request.form, upload.stream if upload is not None and upload.filename else None
+        signed_in_user_id(), request.form, upload.stream if upload is not None and upload.filename else None
     )
-    if outcome.batch is not None:
-        return _batch_page(outcome.batch, status=400)
-    return _after_submit(outcome.submitted)
+    if isinstance(outcome, transfer_forms.BatchForm):
+        return _batch_page(outcome, status=400)
+    return _after_submit(outcome)

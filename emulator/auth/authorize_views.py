@@ -96,9 +96,16 @@ def authorize_continue():
     rid = request.args.get("rid", "")
     session = db_session()
     pending = load_pending(session, rid)
-    if pending is None:
+    client = session.get(Client, pending.client_id) if pending is not None else None
+    if pending is None or client is None:  # the client may be removed while its user signs in
         return _expired()
-    return _advance(rid, pending, session.get(Client, pending.client_id))
+    return _advance(rid, pending, client)
+
+
+def _scope_text(session, scope: str) -> str:
+    """How the consent page names a scope: its description, or the scope string itself."""
+    info = describe(session, scope)
+    return info.description if info is not None else scope
 
 
 def _expired():
@@ -150,10 +157,7 @@ def _scope_lines(pending: PendingRequest) -> list[dict]:
             {
                 "name": node.name,
                 "text": info.description if info else node.name,
-                "dependents": [
-                    (describe(session, child.name).description if describe(session, child.name) else child.name)
-                    for child in node.descendants()
-                ],
+                "dependents": [_scope_text(session, child.name) for child in node.descendants()],
             }
         )
     return lines
@@ -196,6 +200,8 @@ def authorize_login():
         return refusal
     session = db_session()
     client = session.get(Client, pending.client_id)
+    if client is None:
+        return _expired()
     username = request.form.get("username", "").strip()
     identity = session.scalar(select(Identity).where(func.lower(Identity.username) == username.lower()))
     if identity is None or not check_password(request.form.get("password", ""), identity.password_hash):
@@ -217,6 +223,8 @@ def authorize_consent():
     session = db_session()
     identity = logged_in_identity(session)
     client = session.get(Client, pending.client_id)
+    if client is None:
+        return _expired()
     if identity is None:
         return _login_page(rid, pending, client)
     decision = request.form.get("decision")

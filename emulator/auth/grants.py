@@ -31,6 +31,7 @@ from emulator.auth.scope_catalog import (
     parse_requested,
 )
 from emulator.auth.tokens import hash_token, lookup_token
+from emulator.db import rows_affected
 
 
 def _scopes_or_error(session: Session, scope_string: str):
@@ -74,7 +75,7 @@ def _claim_code(session: Session, client: Client, form: MultiDict) -> Authorizat
         .where(AuthorizationCode.code_hash == row.code_hash, AuthorizationCode.used.is_(False))
         .values(used=True)
     )
-    if claimed.rowcount != 1:
+    if rows_affected(claimed) != 1:
         raise invalid_grant("This authorization code was already used.")
     return row
 
@@ -97,6 +98,8 @@ def authorization_code(session: Session, client: Client, form: MultiDict) -> dic
     oidc = None
     if wants_id_token(requested):
         identity = session.get(Identity, code.identity_id)
+        if identity is None:  # removed through the control API after the code was issued
+            raise invalid_grant("The user this code was issued to no longer exists.")
         all_scopes = {scope for item in requested for scope in item.scopes}
         oidc = id_token(
             session,

@@ -22,8 +22,12 @@ _HOST = re.compile(r"[a-z0-9.:-]+")
 def _style_source() -> str:
     """The CSP hash of base.html's inline <style>, read from the template itself so the two never drift."""
     env = current_app.jinja_env
+    assert env.loader is not None, "the emulator app always has a template loader"
     source, _filename, _uptodate = env.loader.get_source(env, _BASE_TEMPLATE)
-    style = _STYLE.search(source).group(1)
+    found = _STYLE.search(source)
+    if found is None:
+        raise RuntimeError(f"{_BASE_TEMPLATE} has no inline <style> to hash for the CSP")
+    style = found.group(1)
     return "'sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() + "'"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import jsonify, request
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def revoke_token():
 
 def _session_info(row: Token, identity: Identity | None) -> dict:
     auth_time = row.auth_time or row.issued_at
-    authentications = {}
+    authentications: dict[str, dict[str, Any]] = {}
     if identity is not None and row.identity_id != row.client_id:
         authentications[identity.id] = {
             "acr": None,

@@ -110,7 +110,8 @@ def _values_in(
     )
     if window is not None:
         query = query.where(SearchFieldValue.value_number >= window[0], SearchFieldValue.value_number < window[1])
-    return [(pk, value) for pk, value in session.execute(query).all()]
+    # value_number IS NOT NULL in the query; the column itself is nullable.
+    return [(pk, value) for pk, value in session.execute(query).all() if value is not None]
 
 
 def _floor_date(moment: datetime, interval: str) -> tuple[datetime, datetime]:

@@ -217,7 +217,7 @@ def role_delete(index_id: str, role_id: str):
         owners = session.scalar(
             select(func.count()).where(SearchIndexRole.index_id == index.id, SearchIndexRole.role_name == "owner")
         )
-        if owners <= 1:
+        if (owners or 0) <= 1:
             raise search_error(409, "Conflict.LastOwner", "The last owner of an index cannot be removed.")
     with write_lock:
         document = role_document(role)

@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from emulator.search.models import (
@@ -21,6 +21,8 @@ from emulator.search.models import (
     now,
 )
 
+# Bulk statements run on the table itself; SQLAlchemy types a mapped class's __table__ loosely.
+ENTRIES = cast(Table, SearchEntry.__table__)
 WORD = re.compile(r"[a-z0-9]+")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 # Longer strings are still searchable as text; only their field value is cut for indexing.
@@ -160,13 +162,13 @@ def upsert_entries(session: Session, index_id: str, entries: list[NewEntry]) -> 
     if replaced:
         _clear_index_rows(session, [existing[key] for key in replaced])
         session.connection().execute(
-            update(SearchEntry.__table__).where(SearchEntry.__table__.c.id == bindparam("pk")),
+            update(ENTRIES).where(ENTRIES.c.id == bindparam("pk")),
             [{"pk": existing[key], **entry_values(key)} for key in replaced],
         )
     created = [key for key in latest if key not in existing]
     if created:
         rows = session.connection().execute(
-            insert(SearchEntry.__table__).returning(SearchEntry.__table__.c.id, sort_by_parameter_order=True),
+            insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True),
             [
                 {
                     "index_id": index_id,
@@ -185,13 +187,13 @@ def upsert_entries(session: Session, index_id: str, entries: list[NewEntry]) -> 
         tokens += [{**row, "entry_pk": pk} for row in analysed[key][0]]
         values += [{**row, "entry_pk": pk} for row in analysed[key][1]]
         principals += [{"entry_pk": pk, "principal": p} for p in sorted(set(entry.visible_to))]
-    for table, rows in (
-        (SearchToken.__table__, tokens),
-        (SearchFieldValue.__table__, values),
-        (SearchEntryPrincipal.__table__, principals),
+    for table, batch in (
+        (cast(Table, SearchToken.__table__), tokens),
+        (cast(Table, SearchFieldValue.__table__), values),
+        (cast(Table, SearchEntryPrincipal.__table__), principals),
     ):
-        if rows:
-            session.connection().execute(insert(table), rows)
+        if batch:
+            session.connection().execute(insert(table), batch)
     return len(latest)
 
 

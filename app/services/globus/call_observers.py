@@ -77,7 +77,7 @@ class ObservedTransport(RequestsTransport):
         super().__init__(**kwargs)
         self.service_prefixes = service_prefixes
 
-    def request(self, method: str, url: str, **kwargs: Any):  # type: ignore[override]
+    def request(self, method: str, url: str, **kwargs: Any):
         """Send the request as the SDK does, then tell the observers how long it took and how it ended."""
         started = time.perf_counter()
         try:

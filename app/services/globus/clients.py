@@ -51,7 +51,10 @@ class UserTokens(Protocol):
     """Where a user's tokens live; the service layer implements it over its token tables."""
 
     def grant(self, resource_server: str) -> StoredGrant | None:
-        """The current tokens for `resource_server`, or None when the user holds none."""
+        """The current tokens for `resource_server`, or None when the user holds none (may be remembered)."""
+
+    def reread(self, resource_server: str) -> StoredGrant | None:
+        """The tokens as stored right now, bypassing anything remembered (another process may have refreshed)."""
 
     def single_refresh(self, resource_server: str) -> AbstractContextManager[Any]:
         """Hold the one right to refresh this token (others wait, then reuse what was stored)."""
@@ -127,7 +130,7 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
         stored_token: Callable[[], tuple[str, int] | None] | None = None,
         **kwargs,
     ):
-        self._login_client: globus_sdk.ConfidentialAppAuthClient | None = None
+        self._login_client: globus_sdk.AuthLoginClient | None = None
         self._settings = settings
         self._for_worker = for_worker
         self._single_flight = single_flight
@@ -154,14 +157,14 @@ class LazyLoginRefreshTokenAuthorizer(globus_sdk.RefreshTokenAuthorizer):
             super()._get_new_access_token()
 
     @property
-    def auth_client(self) -> globus_sdk.ConfidentialAppAuthClient:
+    def auth_client(self) -> globus_sdk.AuthLoginClient:
         """The portal's login client, built on first use."""
         if self._login_client is None:
             self._login_client = login_client(self._settings, for_worker=self._for_worker)
         return self._login_client
 
     @auth_client.setter
-    def auth_client(self, client: globus_sdk.ConfidentialAppAuthClient | None) -> None:
+    def auth_client(self, client: globus_sdk.AuthLoginClient | None) -> None:
         self._login_client = client
 
     def _get_token_response(self) -> globus_sdk.OAuthRefreshTokenResponse:
@@ -187,7 +190,7 @@ def user_authorizer(
         return globus_sdk.AccessTokenAuthorizer(grant.access_token)
 
     def stored_token() -> tuple[str, int] | None:
-        current = tokens.grant(resource_server)
+        current = tokens.reread(resource_server)
         return (current.access_token, current.expires_at) if current is not None else None
 
     return LazyLoginRefreshTokenAuthorizer(

@@ -53,12 +53,13 @@ class globus_errors(ContextDecorator):  # noqa: N801 - reads as a verb phrase at
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
-    ) -> bool:
+    ) -> None:
+        # Returning None (never True) tells readers and type checkers that nothing is swallowed.
         if exc is None:
-            return False
+            return
         translated = translate(exc, self.service)
         if translated is None:
-            return False
+            return
         raise translated from exc
 
 

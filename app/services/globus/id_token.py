@@ -133,6 +133,7 @@ class IdTokenValidator:
         with self._lock:
             if not self._keys or (kid not in self._keys and self._may_refetch()):
                 self._load_keys()
+            entry: tuple[Any, str | None] | None
             if kid is None and len(self._keys) == 1:
                 entry = next(iter(self._keys.values()))
             else:
@@ -152,7 +153,7 @@ class IdTokenValidator:
         if self._discovery is None:
             self._discovery = self._fetch_discovery()
         jwks = self._fetch_jwks(self._discovery)
-        keys: dict[str, Any] = {}
+        keys: dict[str | None, tuple[Any, str | None]] = {}
         for entry in jwks.get("keys", []):
             if entry.get("kty") == "RSA" and entry.get("use", "sig") == "sig":
                 keys[entry.get("kid")] = (RSAAlgorithm.from_jwk(json.dumps(entry)), entry.get("alg"))

@@ -15,20 +15,37 @@ from globus_sdk.token_storage import TokenStorage, TokenStorageData
 
 
 class StoredRecord(t.Protocol):
-    """What a stored row offers (app/services/token_records.TokenRecord)."""
+    """What a stored row offers (app/services/token_records.TokenRecord), read-only."""
 
-    scopes: str
-    access_token: str
-    refresh_token: str | None
-    expires_at: int
-    token_type: str
-    requested_scopes: str
+    @property
+    def scopes(self) -> str: ...
+    @property
+    def access_token(self) -> str: ...
+    @property
+    def refresh_token(self) -> str | None: ...
+    @property
+    def expires_at(self) -> int: ...
+    @property
+    def token_type(self) -> str: ...
+    @property
+    def requested_scopes(self) -> str: ...
 
 
 class TokenRows(t.Protocol):
     """The token table operations this storage needs (app/services/token_records provides them)."""
 
-    def save_token(self, user_id: int, resource_server: str, **values: t.Any) -> int: ...
+    def save_token(
+        self,
+        user_id: int,
+        resource_server: str,
+        *,
+        scopes: str,
+        expires_at: int,
+        access_token: str,
+        refresh_token: str | None,
+        token_type: str | None = ...,
+        requested_scopes: str | None = ...,
+    ) -> int: ...
 
     def read_tokens(self, user_id: int) -> t.Mapping[str, StoredRecord]: ...
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from app.database import rows_affected
 from app.extensions import db
 from app.models.token import PendingRevocation, StoredToken
 from app.security.keyring_config import current_keyring
@@ -62,7 +63,7 @@ def rotate_to_primary_key() -> RotationReport:
                 .values(version=row.version + 1, **values)
             )
             orm.commit()
-            if result.rowcount == 1:
+            if rows_affected(result) == 1:
                 reencrypted += 1
         for row in _batched(orm, PendingRevocation):
             if keyring.is_current(row.token_enc):

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from flask import has_request_context
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
+from app.database import rows_affected
 from app.extensions import db
 from app.models.timestamps import utcnow
 from app.models.token import StoredToken
@@ -63,13 +66,37 @@ class TokenSummary:
     updated_at: datetime
 
 
-def read_token(user_id: int, resource_server: str) -> TokenRecord | None:
-    """The decrypted tokens of one user for one resource server, or None."""
-    with OrmSession(db.engine) as orm:
-        row = orm.scalar(
-            select(StoredToken).where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
-        )
-        return _decrypt(row) if row is not None else None
+_TOKEN_COLUMNS = (
+    StoredToken.user_id,
+    StoredToken.resource_server,
+    StoredToken.scopes,
+    StoredToken.requested_scopes,
+    StoredToken.expires_at,
+    StoredToken.token_type,
+    StoredToken.access_token_enc,
+    StoredToken.refresh_token_enc,
+    StoredToken.version,
+)
+
+
+def read_token(user_id: int, resource_server: str, *, fresh: bool = False) -> TokenRecord | None:
+    """The decrypted tokens of one user for one resource server, or None.
+
+    A plain select of the columns, on the request's own database connection when there is a
+    request (no ORM objects, no second connection: a page reads its token in ~0.1 ms). `fresh`
+    reads on a connection of its own instead, so that it sees what another process committed
+    after this request's transaction began (SQLite's WAL gives each transaction a snapshot): the
+    single-flight refresh needs that.
+    """
+    statement = select(*_TOKEN_COLUMNS).where(
+        StoredToken.user_id == user_id, StoredToken.resource_server == resource_server
+    )
+    if has_request_context() and not fresh:
+        row = db.session.connection().execute(statement).first()
+    else:
+        with db.engine.connect() as connection:
+            row = connection.execute(statement).first()
+    return _decrypt(row) if row is not None else None
 
 
 def read_tokens(user_id: int, *, skip_undecryptable: bool = False) -> dict[str, TokenRecord]:
@@ -113,6 +140,19 @@ def summarize_tokens(user_id: int) -> list[TokenSummary]:
         ]
 
 
+@dataclass(frozen=True)
+class TokenWrite:
+    """One resource server's new tokens, as save_token/save_tokens take them (in memory only)."""
+
+    resource_server: str
+    scopes: str
+    expires_at: int
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    token_type: str | None = "Bearer"
+    requested_scopes: str | None = None
+
+
 def save_token(
     user_id: int,
     resource_server: str,
@@ -135,59 +175,84 @@ def save_token(
     revocation in the same transaction: otherwise an earlier login's grant would stay valid at
     Globus Auth after logout, held by nobody.
     """
+    write = TokenWrite(resource_server, scopes, expires_at, access_token, refresh_token, token_type, requested_scopes)
+    return save_tokens(user_id, [write], revoke_replaced=revoke_replaced)[resource_server]
+
+
+def save_tokens(user_id: int, writes: list[TokenWrite], *, revoke_replaced: bool = False) -> dict[str, int]:
+    """Store several resource servers' tokens of one user in ONE transaction (a login's grant);
+    returns the new row version per resource server.
+
+    All or nothing: a login never leaves some of its tokens stored and others not. A version
+    conflict on any row (a refresh racing the login) re-reads and retries the whole write.
+    """
     keyring = current_keyring()
     for attempt in range(WRITE_ATTEMPTS):
         try:
             with OrmSession(db.engine) as orm, orm.begin():
-                row = orm.execute(
-                    select(
-                        StoredToken.id,
-                        StoredToken.version,
-                        StoredToken.refresh_token_enc,
-                        StoredToken.requested_scopes,
-                        StoredToken.access_token_enc,
-                    )
-                    .where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
-                    .with_for_update()
-                ).first()
-                if row is not None and revoke_replaced:
-                    _queue_replaced(orm, user_id, resource_server, row, {ACCESS: access_token, REFRESH: refresh_token})
-                values = {
-                    "scopes": scopes,
-                    "expires_at": int(expires_at),
-                    "token_type": token_type or "Bearer",
-                    "access_token_enc": keyring.encrypt(
-                        access_token, binding=token_binding(user_id, resource_server, ACCESS)
-                    ),
-                    "updated_at": utcnow(),
-                }
-                if refresh_token is not None:
-                    values["refresh_token_enc"] = keyring.encrypt(
-                        refresh_token, binding=token_binding(user_id, resource_server, REFRESH)
-                    )
-                if requested_scopes is not None:
-                    values["requested_scopes"] = requested_scopes
-                if row is None:
-                    values.setdefault("refresh_token_enc", None)
-                    values.setdefault("requested_scopes", "")
-                    orm.execute(
-                        insert(StoredToken).values(
-                            user_id=user_id, resource_server=resource_server, version=1, **values
-                        )
-                    )
-                    return 1
-                result = orm.execute(
-                    update(StoredToken)
-                    .where(StoredToken.id == row.id, StoredToken.version == row.version)
-                    .values(version=row.version + 1, **values)
-                )
-                if result.rowcount == 1:
-                    return row.version + 1
+                versions: dict[str, int] = {}
+                for write in writes:
+                    version = _write_row(orm, keyring, user_id, write, revoke_replaced)
+                    if version is None:
+                        raise _VersionMoved
+                    versions[write.resource_server] = version
+                return versions
+        except _VersionMoved:
+            log.info("token write for user %s retried: another writer changed a row", user_id)
         except (IntegrityError, OperationalError) as exc:
             # Another writer inserted the row first, or (SQLite) committed after our read.
-            log.info("token write for user %s/%s retried: %s", user_id, resource_server, type(exc).__name__)
+            log.info("token write for user %s retried: %s", user_id, type(exc).__name__)
         time.sleep(0.01 * (attempt + 1))
-    raise TokenWriteConflict(f"could not store tokens for {resource_server} after {WRITE_ATTEMPTS} attempts")
+    names = ", ".join(write.resource_server for write in writes)
+    raise TokenWriteConflict(f"could not store tokens for {names} after {WRITE_ATTEMPTS} attempts")
+
+
+class _VersionMoved(Exception):
+    """Rolls the transaction back: a row changed between our read and our write."""
+
+
+def _write_row(orm: OrmSession, keyring: Any, user_id: int, write: TokenWrite, revoke_replaced: bool) -> int | None:
+    """Insert or update one row inside `orm`'s transaction; None when its version moved meanwhile."""
+    resource_server = write.resource_server
+    row = orm.execute(
+        select(
+            StoredToken.id,
+            StoredToken.version,
+            StoredToken.refresh_token_enc,
+            StoredToken.requested_scopes,
+            StoredToken.access_token_enc,
+        )
+        .where(StoredToken.user_id == user_id, StoredToken.resource_server == resource_server)
+        .with_for_update()
+    ).first()
+    if row is not None and revoke_replaced:
+        _queue_replaced(orm, user_id, resource_server, row, {ACCESS: write.access_token, REFRESH: write.refresh_token})
+    values: dict[str, Any] = {
+        "scopes": write.scopes,
+        "expires_at": int(write.expires_at),
+        "token_type": write.token_type or "Bearer",
+        "access_token_enc": keyring.encrypt(
+            write.access_token, binding=token_binding(user_id, resource_server, ACCESS)
+        ),
+        "updated_at": utcnow(),
+    }
+    if write.refresh_token is not None:
+        values["refresh_token_enc"] = keyring.encrypt(
+            write.refresh_token, binding=token_binding(user_id, resource_server, REFRESH)
+        )
+    if write.requested_scopes is not None:
+        values["requested_scopes"] = write.requested_scopes
+    if row is None:
+        values.setdefault("refresh_token_enc", None)
+        values.setdefault("requested_scopes", "")
+        orm.execute(insert(StoredToken).values(user_id=user_id, resource_server=resource_server, version=1, **values))
+        return 1
+    result = orm.execute(
+        update(StoredToken)
+        .where(StoredToken.id == row.id, StoredToken.version == row.version)
+        .values(version=row.version + 1, **values)
+    )
+    return row.version + 1 if rows_affected(result) == 1 else None
 
 
 def _queue_replaced(orm: OrmSession, user_id: int, resource_server: str, row, new: dict[str, str | None]) -> None:
@@ -211,10 +276,10 @@ def delete_tokens(user_id: int, resource_server: str | None = None) -> int:
     if resource_server is not None:
         statement = statement.where(StoredToken.resource_server == resource_server)
     with OrmSession(db.engine) as orm, orm.begin():
-        return orm.execute(statement).rowcount
+        return rows_affected(orm.execute(statement))
 
 
-def _decrypt(row: StoredToken) -> TokenRecord:
+def _decrypt(row: StoredToken | Row[Any]) -> TokenRecord:
     keyring = current_keyring()
     access = keyring.decrypt(row.access_token_enc, binding=token_binding(row.user_id, row.resource_server, ACCESS))
     refresh = (

@@ -105,7 +105,7 @@ def _validated_principal(principal_type: object, principal: object) -> tuple[str
     if principal_type not in PRINCIPAL_TYPES:
         raise bad_request(f"principal_type must be one of {', '.join(PRINCIPAL_TYPES)}.", "InvalidPrincipalType")
     if principal_type in ("identity", "group"):
-        if not _is_uuid(principal):
+        if not isinstance(principal, str) or not _is_uuid(principal):
             raise bad_request(f"principal must be a {principal_type} id (UUID).", "InvalidPrincipal")
         return principal_type, str(uuid.UUID(principal))
     if principal not in (None, ""):

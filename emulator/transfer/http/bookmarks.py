@@ -99,7 +99,7 @@ def create_bookmark():
         count = session.scalar(
             select(func.count()).select_from(Bookmark).where(Bookmark.identity_id == ctx.identity_id)
         )
-        if count >= MAX_BOOKMARKS_PER_USER:
+        if (count or 0) >= MAX_BOOKMARKS_PER_USER:
             raise GlobusError(409, "LimitExceeded", f"A user may keep at most {MAX_BOOKMARKS_PER_USER} bookmarks.")
         bookmark = Bookmark(
             identity_id=ctx.identity_id, name=name, collection_id=collection.id, path=path, pinned=pinned

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import select
 
-from emulator.db import db_session, write_lock
+from emulator.db import current_flask_app, db_session, write_lock
 from emulator.errors import GlobusError, new_request_id
 from emulator.transfer.documents import result_document
 from emulator.transfer.errors import bad_request
@@ -84,7 +84,7 @@ def _submit(kind: str):
         if issued is not None:
             issued.task_id = task.id
         session.commit()
-    wake_runner(current_app._get_current_object())
+    wake_runner(current_flask_app())
     return jsonify(submission_result(task, "Accepted", new_request_id())), 202
 
 

@@ -47,6 +47,12 @@ def _parse_when(text: str) -> int:
     raise bad_request(f"Invalid date in filter: {text!r} (use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS).")
 
 
+def _type_predicate(types: frozenset[str], negate: bool) -> Predicate:
+    if negate:
+        return lambda e: e.type not in types
+    return lambda e: e.type in types
+
+
 def _comparison(field: str, spec: str, convert: Callable[[str], int], value_of: Callable[[Entry], int]) -> Predicate:
     for op in (">=", "<=", "!=", ">", "<", "="):
         if spec.startswith(op):
@@ -118,16 +124,10 @@ def _clauses(raw_filters: Iterable[str]) -> list[tuple[str, str, Predicate]]:
                 predicates.append((field, clause, _string_clause(field, spec)))
             elif field == "type":
                 negate = spec.startswith("!")
-                types = set((spec[1:] if negate else spec).split(","))
+                types = frozenset((spec[1:] if negate else spec).split(","))
                 if not types <= set(FILE_TYPES):
                     raise bad_request(f"Invalid type filter {spec!r}: use file, dir or invalid_symlink.")
-                predicates.append(
-                    (
-                        field,
-                        clause,
-                        (lambda e, t=types: e.type not in t) if negate else (lambda e, t=types: e.type in t),
-                    )
-                )
+                predicates.append((field, clause, _type_predicate(types, negate)))
             elif field == "size":
                 predicates.append((field, clause, _comparison(field, spec, _size_value, lambda e: e.size)))
             elif field == "last_modified":

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from emulator.db import session_scope, write_lock
+from emulator.db import rows_affected, session_scope, write_lock
 from emulator.transfer.models import Collection
 from emulator.transfer.tasks.lifecycle import add_event, finish_failed
 from emulator.transfer.tasks.models import (
@@ -158,11 +158,11 @@ class TaskProgress:
             live_values.update(nice_status=code, nice_status_short_description=short, nice_status_details=details)
         with write_lock, session_scope(self.app) as session:
             mine = (Task.id == self.task_id) & (Task.runner_id == self.runner_id)
-            if session.execute(update(Task).where(mine).values(**file_values)).rowcount == 0:
+            if rows_affected(session.execute(update(Task).where(mine).values(**file_values))) == 0:
                 raise TaskStopped(self.task_id)
             if live_values:
                 session.execute(update(Task).where(mine & (Task.status == "ACTIVE")).values(**live_values))
-            session.add_all(self.results + self.events)
+            session.add_all([*self.results, *self.events])
             if self.done_items:
                 session.execute(update(TaskItem).where(TaskItem.id.in_(self.done_items)).values(done=True))
             self._read_state(session)

@@ -150,7 +150,7 @@ def task_list_order(raw: str | None) -> list[Any]:
     """Parse `orderby` ("request_time DESC,label"); newest first when absent."""
     if not raw:
         return [Task.request_time.desc(), Task.id]
-    clauses = []
+    clauses: list[Any] = []
     for part in raw.split(","):
         words = part.split()
         if not words:

@@ -16,8 +16,8 @@ import uuid
 
 from sqlalchemy import exists, select, update
 
-from emulator.db import session_scope, write_lock
-from emulator.transfer.models import Collection
+from emulator.db import rows_affected, session_scope, write_lock
+from emulator.transfer.access import get_collection
 from emulator.transfer.storage.quota import QuotaGuard
 from emulator.transfer.tasks.delete_run import DeleteRun
 from emulator.transfer.tasks.models import (
@@ -49,6 +49,8 @@ _start_lock = threading.Lock()
 def _load(app, task_id: str):  # noqa: ANN001, ANN202 - Flask app; returns a tuple of plain values
     with session_scope(app) as session:
         task = session.get(Task, task_id)
+        if task is None:  # claimed a moment ago, so only a reset of the emulator removes it
+            raise LookupError(f"task {task_id} is gone")
         items = list(
             session.scalars(
                 select(TaskItem)
@@ -74,7 +76,7 @@ def _quota_factory(app, collection_id: str):  # noqa: ANN001, ANN202 - Flask app
     def build() -> QuotaGuard:
         """A fresh view of the quotas (and usage) binding the destination."""
         with session_scope(app) as session:
-            return QuotaGuard(session, session.get(Collection, collection_id))
+            return QuotaGuard(session, get_collection(session, collection_id))
 
     return build
 
@@ -186,11 +188,13 @@ class TaskRunner:
     def _claim(self, task_id: str) -> bool:
         moment = now_seconds()
         with write_lock, session_scope(self.app) as session:
-            claimed = session.execute(
-                update(Task)
-                .where(Task.id == task_id, Task.status == "ACTIVE", Task.lease_until < moment)
-                .values(runner_id=self.runner_id, lease_until=moment + LEASE_SECONDS)
-            ).rowcount
+            claimed = rows_affected(
+                session.execute(
+                    update(Task)
+                    .where(Task.id == task_id, Task.status == "ACTIVE", Task.lease_until < moment)
+                    .values(runner_id=self.runner_id, lease_until=moment + LEASE_SECONDS)
+                )
+            )
         return claimed == 1
 
     def _work(self, task_id: str) -> None:

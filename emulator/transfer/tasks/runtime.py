@@ -15,8 +15,7 @@ from emulator.auth.models import Identity
 from emulator.auth.tokens import TokenContext, group_ids_for, linked_identity_ids
 from emulator.db import session_scope
 from emulator.errors import GlobusError
-from emulator.transfer.access import READ, TRANSFER_ALL_SCOPE, WRITE, require_access
-from emulator.transfer.models import Collection
+from emulator.transfer.access import READ, TRANSFER_ALL_SCOPE, WRITE, get_collection, require_access
 from emulator.transfer.tasks.models import Task
 from emulator.transfer.tasks.progress import CHECK_INTERVAL, TaskFailed, TaskProgress
 
@@ -70,14 +69,14 @@ class PathResolver:
         self.source_id = task.source_endpoint_id
         self.destination_id = task.destination_endpoint_id or task.source_endpoint_id
         with session_scope(app) as session:
-            self.source_root = os.path.realpath(session.get(Collection, self.source_id).root_path)
-            self.destination_root = os.path.realpath(session.get(Collection, self.destination_id).root_path)
+            self.source_root = os.path.realpath(get_collection(session, self.source_id).root_path)
+            self.destination_root = os.path.realpath(get_collection(session, self.destination_id).root_path)
 
     def _resolve(self, collection_id: str, path: str, mode: str, *, follow_final: bool) -> Path:
         while True:
             with session_scope(self.app) as session:
-                collection = session.get(Collection, collection_id)
                 try:
+                    collection = get_collection(session, collection_id)
                     return require_access(
                         session, self.owner, collection, path, mode, via="transfer", follow_final=follow_final
                     )

@@ -241,8 +241,9 @@ def check_permissions(session: Session, ctx: TokenContext, submission: Submissio
     """Require read on every source path and write on every destination (or delete) path."""
     for item in submission.items:
         if submission.kind == "TRANSFER":
+            destination = submission.destination or submission.source  # parse_submission always sets it
             _check(session, ctx, submission.source, item["source_path"], READ)
-            _check(session, ctx, submission.destination, item["destination_path"], WRITE)
+            _check(session, ctx, destination, item["destination_path"], WRITE)
         else:
             glob = submission.options["interpret_globs"]
             _check(session, ctx, submission.source, item["source_path"], WRITE, glob=glob)
