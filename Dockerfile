@@ -10,14 +10,14 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY app ./app
 COPY config ./config
 COPY emulator ./emulator
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-RUN pip wheel --no-deps --wheel-dir /wheels .
+RUN pip wheel --no-deps --wheel-dir /wheels . && cp constraints.txt /wheels/
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -31,7 +31,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY --from=build /wheels /wheels
 RUN python -m venv /opt/gateway \
-    && /opt/gateway/bin/pip install "$(ls /wheels/science_gateway-*.whl)[postgres]" \
+    && /opt/gateway/bin/pip install -c /wheels/constraints.txt "$(ls /wheels/science_gateway-*.whl)[postgres]" \
     && rm -rf /wheels \
     && groupadd --system gateway \
     && useradd --system --gid gateway --home-dir /var/lib/gateway --shell /usr/sbin/nologin gateway \

@@ -4,6 +4,8 @@
 #   ./dev.sh test [ARGS] set everything up, then run the whole test suite (ARGS go to pytest)
 #   ./dev.sh setup       only create .venv and install the project (and test tools)
 #   ./dev.sh bench       run the benchmarks in benchmarks/ and print their tables
+#   ./dev.sh lint        ruff (lint + format check) and mypy, as CI runs them first
+#   ./dev.sh lock        re-resolve every dependency and rewrite constraints.txt (then commit it)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,16 +19,17 @@ ensure_venv() {
     say "creating $VENV"
     "$PYTHON" -m venv "$VENV"
   fi
-  # Reinstall only when the dependency list changed since the last install.
+  # Reinstall only when the dependency list or the pinned versions changed since the last install.
+  # constraints.txt pins every package (direct and transitive) to what CI last ran green with.
   local stamp="$VENV/.installed-$1" digest
-  digest=$(cat pyproject.toml | sha256sum | cut -c1-16)
+  digest=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     say "installing the project ($1)"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     if [ "$1" = dev ]; then
-      "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+      "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e '.[dev]'
     else
-      "$VENV/bin/python" -m pip install --quiet -e .
+      "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e .
     fi
     echo "$digest" > "$stamp"
   fi
@@ -61,6 +64,30 @@ case "${1:-}" in
     ;;
   setup)
     ensure_venv dev
+    ;;
+  lint)
+    ensure_venv dev
+    say "ruff check"
+    "$VENV/bin/ruff" check .
+    say "ruff format --check"
+    "$VENV/bin/ruff" format --check .
+    say "mypy"
+    "$VENV/bin/mypy"
+    ;;
+  lock)
+    # Resolve from pyproject alone in a throwaway venv, so nothing already installed leaks in.
+    lock_venv=$(mktemp -d)
+    trap 'rm -rf "$lock_venv"' EXIT
+    say "resolving every dependency (runtime, postgres, dev) in $lock_venv"
+    "$PYTHON" -m venv "$lock_venv"
+    "$lock_venv/bin/python" -m pip install --quiet --upgrade pip
+    "$lock_venv/bin/python" -m pip install --quiet '.[dev,postgres]'
+    {
+      echo "# Every package the project installs, pinned; written by \`./dev.sh lock\` — do not edit by hand."
+      echo "# Installed with \`pip install -c constraints.txt\` by ./dev.sh (and so by CI)."
+      "$lock_venv/bin/python" -m pip freeze --exclude science-gateway | LC_ALL=C sort -f
+    } > constraints.txt
+    say "constraints.txt: $(grep -vc '^#' constraints.txt) packages"
     ;;
   bench)
     shift

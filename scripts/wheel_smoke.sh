@@ -30,7 +30,7 @@ wheel=$(ls "$WORK"/dist/science_gateway-*.whl)
 
 echo "==> installing $(basename "$wheel") into a fresh virtualenv in $WORK/venv"
 "$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check "${wheel}[postgres]"
+"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check -c "$REPO_ROOT/constraints.txt" "${wheel}[postgres]"
 
 echo "==> serving it from /"
 cd /
