@@ -10,8 +10,9 @@ from flask import make_response, render_template, request, url_for
 
 from app.auth.access import login_required, signed_in_user_id
 from app.browse import bp
-from app.browse.panes import load_panes, pane_links, query_url, state_args, url_builder
+from app.browse.pane_urls import pane_links, query_url, url_builder
 from app.services import collections, files
+from app.services.panes import load_panes, state_args
 
 
 def listing_args(page: files.FolderPage, **changes: Any) -> dict[str, Any]:

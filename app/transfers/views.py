@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, request, url_for
 
 from app.auth.access import login_required, signed_in_user_id
-from app.browse.panes import state_args
 from app.security.redirects import safe_next_path
 from app.services import transfer_forms, transfers
 from app.services.errors import InvalidRequest
+from app.services.panes import state_args
 from app.services.submissions import Submitted
 from app.transfers import bp
 

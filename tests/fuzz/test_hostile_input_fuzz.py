@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from app.browse.panes import PANE_KEYS, SIDES
+from app.services.panes import PANE_KEYS, SIDES
 from app.services.transfers import BOOLEAN_OPTIONS
 from tests.fuzz import strategies as hs
 
