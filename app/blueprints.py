@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from app.browse import bp as browse_bp
     from app.collections import bp as collections_bp
     from app.dashboard import bp as dashboard_bp
+    from app.notifications import bp as notifications_bp
     from app.ops import bp as ops_bp
     from app.tasks import bp as tasks_bp
     from app.transfers import bp as transfers_bp
@@ -22,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         browse_bp,
         transfers_bp,
         tasks_bp,
+        notifications_bp,
         ops_bp,
     ]
     for blueprint in blueprints:

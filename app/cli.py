@@ -77,6 +77,20 @@ def demo(port: int, emulator_port: int, reset: bool, instance: Path | None) -> N
     )
 
 
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Job threads.")
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run periodic jobs (every consumer but one, when several run).",
+)
+def worker(workers: int, no_scheduler: bool) -> None:
+    """Run the background worker (a Huey consumer): task watching, notifications, sweeps."""
+    from app.worker.consumer import run_consumer
+
+    run_consumer(_app(), workers=workers, scheduler=not no_scheduler)
+
+
 @main.group()
 def db() -> None:
     """Database schema commands."""

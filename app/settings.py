@@ -21,6 +21,7 @@ from app import resources
 
 ENVIRONMENTS = ("development", "test", "production")
 SESSION_BACKENDS = ("sqlalchemy", "redis")
+QUEUE_BACKENDS = ("sqlite", "redis")
 LOG_FORMATS = ("json", "text")
 MIN_SECRET_BYTES = 32
 MIN_SECRET_DISTINCT_CHARACTERS = 10
@@ -60,6 +61,10 @@ ENVIRONMENT_NAMES = (
     "LOG_FORMAT",
     "METRICS_TOKEN",
     "METRICS_ENABLED",
+    "QUEUE_BACKEND",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "GATEWAY_PUBLIC_URL",
 )
 
 
@@ -137,6 +142,16 @@ def load_settings(
         "METRICS_TOKEN": reader.text("METRICS_TOKEN"),
         "METRICS_ENABLED": reader.flag("METRICS_ENABLED", False),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # The worker's queue (app/worker/queue.py): Huey's SQLite file in the instance folder, or
+        # Redis (REDIS_URL) when consumers run on several hosts.
+        "QUEUE_BACKEND": reader.choice("QUEUE_BACKEND", QUEUE_BACKENDS, "sqlite"),
+        "QUEUE_SQLITE_PATH": str(instance_dir / "worker-queue.sqlite3"),
+        # Email notifications: smtp://host:port (smtps:// for TLS, user:password@ for AUTH); none
+        # configured means in-app notifications only.
+        "SMTP_URL": reader.text("SMTP_URL"),
+        "MAIL_FROM": reader.text("MAIL_FROM") or "Science Gateway <gateway@localhost>",
+        # Where emails link to (https://gateway.example.org); without it, emails carry no links.
+        "GATEWAY_PUBLIC_URL": (reader.text("GATEWAY_PUBLIC_URL") or "").rstrip("/") or None,
     }
     settings.update({k: v for k, v in overrides.items() if k not in ENVIRONMENT_NAMES})
     if settings["SECRET_KEY"] is None and not production:

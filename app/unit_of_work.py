@@ -17,7 +17,8 @@ that refer to it (app/services/auth.py); and the session store.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -39,22 +40,50 @@ def after_commit(callback: Callable[[], None]) -> None:
     g.setdefault("_after_commit", []).append(callback)
 
 
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One unit of work outside a request (a background job): commit once at the end, or roll back.
+
+    The same contract as a request: services flush, this boundary commits, and what was
+    registered with after_commit() runs only after that commit (never after a rollback).
+    Needs an app context (flask.g holds the callbacks, as in a request).
+    """
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        g.pop("_after_commit", None)
+        raise
+    db.session.commit()
+    _run_after_commit()
+
+
+def _run_after_commit() -> None:
+    for callback in g.pop("_after_commit", []):
+        callback()
+
+
 def _finish(response: Response) -> Response:
     changed = _has_changes()
     if request.method in READ_ONLY_METHODS:
         if changed:
             db.session.rollback()
+            g.pop("_after_commit", None)
             log.error("%s %s changed the database; the change was discarded", request.method, request.path)
             if current_app.testing:
                 raise WriteOnGet(f"{request.method} {request.path} wrote to the database")
+        elif response.status_code < 400:
+            # Only a documented early commit of a GET (the login callback) registers work for
+            # after it; that commit has happened.
+            _run_after_commit()
         return response
     if response.status_code >= 400:
         db.session.rollback()
+        g.pop("_after_commit", None)
         return response
     if changed:
         db.session.commit()
-    for callback in g.pop("_after_commit", []):
-        callback()
+    _run_after_commit()
     return response
 
 

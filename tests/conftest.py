@@ -20,7 +20,7 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Portal fixtures (portal_app, live_portal) live in their own module.
-pytest_plugins = ["tests.portal_fixtures"]
+pytest_plugins = ["tests.portal_fixtures", "tests.worker_fixtures"]
 STARTUP_TIMEOUT = 90
 
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.timestamps import utcnow
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One message to one user: always shown in the portal, emailed when their preferences say so."""
 
     __tablename__ = "notifications"
@@ -33,7 +33,7 @@ class Notification(db.Model):
     email_error: Mapped[str | None] = mapped_column(String(500))
 
 
-class NotificationSettings(db.Model):
+class NotificationSettings(Model):
     """A user's choices: which kinds are also emailed, and whether Globus' own emails stay on."""
 
     __tablename__ = "notification_settings"

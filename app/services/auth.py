@@ -20,12 +20,13 @@ from app.security.csrf import rotate_csrf_token
 from app.security.redirects import safe_next_path
 from app.security.session_policy import start_authenticated_session
 from app.server_sessions import end_user_sessions, regenerate_session_id
-from app.services import consent, token_records, user_clients, users
+from app.services import consent, task_watch, token_health, token_records, user_clients, users
 from app.services.errors import LoginCancelled, LoginRefused, RemoteUnavailable
 from app.services.globus import auth_flow
 from app.services.globus.clients import AUTH_RESOURCE_SERVER
 from app.services.globus.scopes import login_scopes, requested_scopes_by_resource_server
-from app.services.revocations import discard_user_tokens, retry_pending_revocations
+from app.services.revocations import discard_user_tokens
+from app.worker.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +100,20 @@ def complete_login(
     )
     userinfo = _userinfo(grant)
     user_id = users.upsert_user_from_login(grant.claims, userinfo)
+    # Fresh tokens: the worker may act for the user again and follows their unfinished tasks.
+    if token_health.tokens_dead(user_id) is not None:
+        token_health.clear_tokens_dead(user_id)
+        task_watch.resume_watching(user_id)
     # Committed here, not at the request's end: the token rows written next, in their own
     # transactions (app/services/token_records.py), refer to this user row.
     db.session.commit()
     _store_grant(user_id, grant, flow["scopes"])
     # Revokes what this login replaced (another browser's or an earlier login's grant), and
-    # finishes revocations an earlier logout could not complete.
-    retry_pending_revocations(user_id=user_id, limit=20)
+    # finishes revocations an earlier logout could not complete: in the worker, once this
+    # request is done, so a slow Globus Auth never holds up the login.
+    from app.worker.jobs.maintenance import revoke_pending_tokens
+
+    enqueue_after_commit(revoke_pending_tokens, user_id)
 
     stash = consent.stash_owned_by(session, user_id)
     consent_loop = session.get(consent.LOOP_KEY)

@@ -20,11 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models.timestamps import utcnow
 from app.models.tracked_task import TrackedTask, TransferSubmission
-from app.services import user_clients
+from app.services import notifications, task_watch, user_clients
 from app.services.errors import DomainError, InvalidRequest
 from app.services.globus import transfer as upstream
+from app.worker.queue import enqueue_after_commit
 
 FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+GLOBUS_NOTIFY_OPTIONS = ("notify_on_succeeded", "notify_on_failed", "notify_on_inactive")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def _saved_submission(user_id: int, form_token: str, document: dict[str, Any], c
         form_token=form_token,
         submission_id=upstream.new_submission_id(client),
         kind=document["kind"],
-        document=document,
+        document=_with_globus_emails(user_id, document),
     )
     db.session.add(row)
     try:
@@ -84,6 +86,17 @@ def _saved_submission(user_id: int, form_token: str, document: dict[str, Any], c
             raise
         return existing
     return row
+
+
+def _with_globus_emails(user_id: int, document: dict[str, Any]) -> dict[str, Any]:
+    """The document with Globus' own task emails off, unless the user wants them.
+
+    The gateway tells the user itself (app/services/notifications.py); Globus' emails on top
+    would say everything twice (the Globus CLI's `--notify off` is for applications like this).
+    """
+    if notifications.globus_emails_enabled(user_id):
+        return document
+    return {**document, **{name: False for name in GLOBUS_NOTIFY_OPTIONS}}
 
 
 def submit_once(user_id: int, form_token: str | None, document: dict[str, Any]) -> Submitted:
@@ -128,12 +141,18 @@ def _record(row: TransferSubmission, task_id: str) -> None:
         submission=row,
         resubmitted_from=document.get("resubmitted_from"),
     )
+    first_check = task_watch.start_watching(tracked)
     db.session.add(tracked)
     try:
         db.session.commit()
     except IntegrityError:
         # The racing request recorded the same task a moment earlier; nothing is lost.
         db.session.rollback()
+        return
+    # The worker follows the task from here (and tells the user when it ends).
+    from app.worker.jobs.task_watch import poll_user_tasks
+
+    enqueue_after_commit(poll_user_tasks, row.user_id, delay=first_check)
 
 
 def tracked_submission(user_id: int, task_id: str) -> TransferSubmission | None:
@@ -141,3 +160,25 @@ def tracked_submission(user_id: int, task_id: str) -> TransferSubmission | None:
     return db.session.scalar(
         select(TransferSubmission).where(TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id)
     )
+
+
+@dataclass(frozen=True)
+class TrackedPlan:
+    """What a portal-submitted task was asked to do: its kind and saved request document."""
+
+    kind: str
+    document: dict[str, Any]
+
+
+def tracked_plan(user_id: int, task_id: str) -> TrackedPlan | None:
+    """The kind and document of a task this user submitted through the portal (one plain select, no ORM row)."""
+    row = (
+        db.session.connection()
+        .execute(
+            select(TransferSubmission.kind, TransferSubmission.document).where(
+                TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id
+            )
+        )
+        .first()
+    )
+    return TrackedPlan(row.kind, row.document) if row is not None else None

@@ -1,0 +1,9 @@
+"""Every jobs module, imported here so that a consumer registers all of them.
+
+One line per area. Jobs are thin: they parse nothing, decide nothing, and call one service.
+"""
+
+from app.worker.jobs import maintenance, notifications, task_watch  # noqa: F401 - registers the jobs
+
+# The automations area adds its line here:
+# import app.worker.jobs.automations  # noqa: F401

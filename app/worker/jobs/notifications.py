@@ -1,0 +1,22 @@
+"""Notification emails, sent after the notification's own transaction committed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.services import mail, notifications
+from app.worker.queue import job
+
+# 30 s, 1, 2, 4, 8, 16 min: an SMTP server restarting or greylisting is waited out, within ~half an hour.
+EMAIL_RETRIES = 6
+
+
+@job(retries=EMAIL_RETRIES, retry_delay=30, retry_backoff=2, context=True)
+def send_notification_email(notification_id: int, task: Any = None) -> None:
+    """Email one notification; an unreachable server makes Huey retry, and the last failure is recorded."""
+    try:
+        notifications.send_email(notification_id)
+    except mail.MailUnavailable as exc:
+        if task is not None and task.retries > 0:
+            raise  # Huey retries this job later
+        notifications.note_email_gave_up(notification_id, str(exc))
