@@ -8,11 +8,12 @@ hostile names stay text; URLs come from the page's builders, already percent-enc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from markupsafe import Markup, escape
 
 from app.services.files import FileEntry
-from app.templating import filesize, iso, when
+from app.templating import filesize, when
 
 
 def listing_rows(
@@ -41,7 +42,7 @@ def listing_rows(
             broken = ' <span class="badge badge--warn">broken link</span>' if entry.kind == "invalid_symlink" else ""
             cells = f'<td class="name">{name}{broken}</td><td class="num">{filesize(entry.size)}</td>'
         modified = entry.last_modified
-        date = f'<time datetime="{iso(modified)}">{when(modified)}</time>' if modified else ""
+        date = _time_element(modified) if modified else ""
         rename = (
             (
                 f'<td class="optional"><a href="{escape(rename_url(entry.name))}">Rename'
@@ -56,3 +57,13 @@ def listing_rows(
             f'{cells}<td class="optional">{date}</td>{rename}</tr>\n'
         )
     return Markup("".join(rows))
+
+
+def _time_element(moment: datetime) -> str:
+    """`<time>` with the ISO stamp and the page's "2026-11-23 08:55 UTC", cut from one isoformat()."""
+    stamp = moment.isoformat()
+    # Transfer's timestamps are UTC: the shown text is a slice of the ISO string (the general
+    # formatter converts zones and builds five fields, for 1,000 rows a page).
+    if stamp.endswith("+00:00") and stamp[10:11] == "T":
+        return f'<time datetime="{stamp}">{stamp[:10]} {stamp[11:16]} UTC</time>'
+    return f'<time datetime="{stamp}">{when(moment)}</time>'

@@ -20,7 +20,7 @@ from app.security.csrf import rotate_csrf_token
 from app.security.redirects import safe_next_path
 from app.security.session_policy import start_authenticated_session
 from app.server_sessions import end_user_sessions, regenerate_session_id
-from app.services import consent, task_watch, token_health, token_records, user_clients, users
+from app.services import consent, task_watch, tasks, token_health, token_records, user_clients, users
 from app.services.errors import LoginCancelled, LoginRefused, RemoteUnavailable
 from app.services.globus import auth_flow
 from app.services.globus.clients import AUTH_RESOURCE_SERVER
@@ -139,6 +139,7 @@ def logout(user_id: int, *, everywhere: bool = False) -> None:
         ended = end_user_sessions(current_app, user_id)
         log.info("user %s logged out of all %d session(s)", user_id, ended)
     report = discard_user_tokens(user_id)
+    tasks.forget_user_tasks(user_id)
     if report.pending:
         log.warning("logout of user %s left %d revocation(s) pending", user_id, report.pending)
 
@@ -157,6 +158,10 @@ def _take_flow(flows: MutableMapping[str, dict], state: str | None) -> dict | No
 
 
 def _userinfo(grant: auth_flow.TokenGrant) -> dict | None:
+    if isinstance(grant.claims.get("identity_set"), list):
+        # Globus Auth's validated id_token already carries the linked identities (identity_set)
+        # and the profile claims; userinfo would only repeat them, at one more round trip.
+        return None
     auth_tokens = grant.by_resource_server.get(AUTH_RESOURCE_SERVER)
     if not auth_tokens:
         return None
@@ -171,15 +176,20 @@ def _userinfo(grant: auth_flow.TokenGrant) -> dict | None:
 def _store_grant(user_id: int, grant: auth_flow.TokenGrant, requested: list[str]) -> None:
     granted = {rs: data.get("scope", "") for rs, data in grant.by_resource_server.items()}
     requested_by_rs = requested_scopes_by_resource_server(requested, granted)
-    for resource_server, data in grant.by_resource_server.items():
-        token_records.save_token(
-            user_id,
-            resource_server,
-            scopes=data.get("scope", ""),
-            expires_at=int(data["expires_at_seconds"]),
-            access_token=data["access_token"],
-            refresh_token=data.get("refresh_token"),
-            token_type=data.get("token_type"),
-            requested_scopes=requested_by_rs.get(resource_server, ""),
-            revoke_replaced=True,
-        )
+    # One transaction for the whole grant: all of a login's tokens are stored, or none.
+    token_records.save_tokens(
+        user_id,
+        [
+            token_records.TokenWrite(
+                resource_server,
+                scopes=data.get("scope", ""),
+                expires_at=int(data["expires_at_seconds"]),
+                access_token=data["access_token"],
+                refresh_token=data.get("refresh_token"),
+                token_type=data.get("token_type"),
+                requested_scopes=requested_by_rs.get(resource_server, ""),
+            )
+            for resource_server, data in grant.by_resource_server.items()
+        ],
+        revoke_replaced=True,
+    )

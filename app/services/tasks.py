@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from concurrent.futures import wait
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from app.services import paths, submissions, user_clients
 from app.services.errors import InvalidRequest
+from app.services.finished_tasks import BoundedCache
 from app.services.globus import transfer as upstream
 from app.services.paging import parse_offset
+from app.services.side_calls import beside
 from app.services.task_records import (
     Event,
     EventPage,
@@ -35,6 +38,10 @@ TASK_PAGE_SIZE = 25
 EVENT_PAGE_SIZE = 20
 MAX_TASK_OFFSET = 100_000
 TASK_ID_PATTERN = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+# Finished tasks cannot change: their pages (task, one events page, folders) and documents are
+# kept per (user, task[, events offset]) — see app/services/finished_tasks.py.
+_finished_views: BoundedCache[tuple[Task, EventPage, TaskFolders]] = BoundedCache()
+_finished_tasks: BoundedCache[Task] = BoundedCache()
 
 
 @dataclass(frozen=True)
@@ -130,10 +137,43 @@ class TaskView:
 
 
 def task_view(user_id: int, task_id: str, raw_events_offset: str | None) -> TaskView:
-    """What a task's page shows, fresh from Transfer."""
-    task = get_task(user_id, task_id)
-    events = list_events(user_id, task.task_id, parse_offset(raw_events_offset, "events_offset"))
-    return TaskView(task, events, task_folders(user_id, task.task_id), submissions.new_form_token())
+    """What a task's page shows: fresh from Transfer while it runs, remembered once it has ended."""
+    task_id = check_task_id(task_id)
+    offset = _event_offset(parse_offset(raw_events_offset, "events_offset"))
+    page = _finished_views.get((user_id, task_id, offset))
+    if page is None:
+        page = _fresh_view(user_id, task_id, offset)
+    task, events, folders = page
+    return TaskView(task, events, folders, submissions.new_form_token())
+
+
+def _fresh_view(user_id: int, task_id: str, offset: int) -> tuple[Task, EventPage, TaskFolders]:
+    key = (user_id, task_id, offset)
+    known = _finished_tasks.get((user_id, task_id))
+    if known is not None:
+        # Seen finished before (the progress poll, a files page): only this events page is
+        # missing, and fetched now it is final.
+        page = (known, list_events(user_id, task_id, offset), task_folders(user_id, task_id))
+        _finished_views.put(key, page)
+        return page
+    client = user_clients.request_transfer_client(user_id)  # reads the token once, for both calls
+    tokens = user_clients.request_tokens(user_id)
+    # The events are asked for beside the task document: the page waits for the slower of two
+    # calls instead of their sum.
+    events_call = beside(lambda: _events_page(user_clients.side_transfer_client(tokens), task_id, offset))
+    try:
+        task = _fetch_task(user_id, task_id, client)
+    finally:
+        wait([events_call])  # no side call outlives its request, even when the task call failed
+    events = events_call.result()
+    folders = task_folders(user_id, task_id)
+    if not task.is_done:
+        return task, events, folders
+    # Those events may predate the task's last one (it ended while both calls ran): what is
+    # remembered for good is a page fetched after the task was seen finished.
+    page = (task, list_events(user_id, task_id, offset), folders)
+    _finished_views.put(key, page)
+    return page
 
 
 @dataclass(frozen=True)
@@ -178,17 +218,37 @@ def list_tasks(user_id: int, filters: TaskFilters, offset: int = 0) -> TaskPage:
 
 
 def get_task(user_id: int, task_id: str) -> Task:
-    """One task, fresh from Transfer."""
-    return task_from_document(upstream.get_task(user_clients.request_transfer_client(user_id), check_task_id(task_id)))
+    """One task: fresh from Transfer while it runs, remembered once it has ended."""
+    task_id = check_task_id(task_id)
+    return _finished_tasks.get((user_id, task_id)) or _fetch_task(user_id, task_id)
+
+
+def _fetch_task(user_id: int, task_id: str, client: Any = None) -> Task:
+    task = task_from_document(upstream.get_task(client or user_clients.request_transfer_client(user_id), task_id))
+    if task.is_done:
+        _finished_tasks.put((user_id, task_id), task)
+    return task
+
+
+def forget_user_tasks(user_id: int) -> None:
+    """Drop this process's remembered finished tasks of a user (at logout)."""
+    _finished_views.forget_user(user_id)
+    _finished_tasks.forget_user(user_id)
+
+
+def _event_offset(offset: int) -> int:
+    if not 0 <= offset <= MAX_TASK_OFFSET:
+        raise InvalidRequest("That page does not exist.", field="offset")
+    return offset
 
 
 def list_events(user_id: int, task_id: str, offset: int = 0) -> EventPage:
     """One page of a task's events (faults, retries, status changes)."""
-    if not 0 <= offset <= MAX_TASK_OFFSET:
-        raise InvalidRequest("That page does not exist.", field="offset")
-    page = upstream.list_task_events(
-        user_clients.request_transfer_client(user_id), check_task_id(task_id), limit=EVENT_PAGE_SIZE, offset=offset
-    )
+    return _events_page(user_clients.request_transfer_client(user_id), check_task_id(task_id), _event_offset(offset))
+
+
+def _events_page(client: Any, task_id: str, offset: int) -> EventPage:
+    page = upstream.list_task_events(client, task_id, limit=EVENT_PAGE_SIZE, offset=offset)
     events = [
         Event(
             time=parse_time(d.get("time")),
@@ -274,7 +334,7 @@ def resubmit(user_id: int, task_id: str, form_token: str | None) -> submissions.
 
 def task_folders(user_id: int, task_id: str) -> TaskFolders:
     """The folders of the first item of a portal-submitted task (None for tasks made elsewhere)."""
-    saved = submissions.tracked_submission(user_id, task_id)
+    saved = submissions.tracked_plan(user_id, task_id)
     if saved is None or not saved.document.get("items"):
         return TaskFolders(None, None)
     first = saved.document["items"][0]

@@ -34,16 +34,32 @@ def settings() -> GlobusSettings:
 
 
 class DatabaseUserTokens:
-    """A user's tokens as stored by the portal (encrypted rows), for the client factories."""
+    """A user's tokens as stored by the portal (encrypted rows), for the client factories.
+
+    Each resource server's row is read and decrypted once per instance (one per request and
+    user, see request_tokens); `reread` goes back to the table, for the single-flight refresh
+    that must see what another process stored meanwhile.
+    """
 
     def __init__(self, user_id: int):
         self.user_id = user_id
         self._storage = SqlTokenStorage(user_id, rows=token_records)
+        self._grants: dict[str, StoredGrant | None] = {}
 
     def grant(self, resource_server: str) -> StoredGrant | None:
-        """The stored tokens; a row that no longer decrypts means logging in again."""
+        """The stored tokens (read once); a row that no longer decrypts means logging in again."""
+        if resource_server not in self._grants:
+            self._grants[resource_server] = self._read(resource_server, fresh=False)
+        return self._grants[resource_server]
+
+    def reread(self, resource_server: str) -> StoredGrant | None:
+        """The stored tokens as committed right now (on a connection of its own)."""
+        self._grants[resource_server] = grant = self._read(resource_server, fresh=True)
+        return grant
+
+    def _read(self, resource_server: str, *, fresh: bool) -> StoredGrant | None:
         try:
-            record = token_records.read_token(self.user_id, resource_server)
+            record = token_records.read_token(self.user_id, resource_server, fresh=fresh)
         except TokenDecryptionError:
             log.warning("stored %s token of user %s does not decrypt", resource_server, self.user_id)
             raise ReauthenticationRequired(scopes=()) from None
@@ -58,6 +74,8 @@ class DatabaseUserTokens:
     def store_refresh(self, response: Any) -> None:
         """Write a refresh's tokens back through the optimistic-locking path."""
         self._storage.on_refresh(response)
+        # What this instance remembered is stale now; the next grant() reads the new row.
+        self._grants.clear()
 
 
 def login_client(*, for_worker: bool = False) -> clients.ConfidentialAppAuthClient:
@@ -80,11 +98,30 @@ def auth_client(user_id: int, *, for_worker: bool = False) -> clients.AuthClient
     return clients.auth_client(DatabaseUserTokens(user_id), settings(), for_worker=for_worker)
 
 
+def request_tokens(user_id: int) -> DatabaseUserTokens:
+    """The user's token source for this request: each row read and decrypted once per request."""
+    if not has_request_context():
+        return DatabaseUserTokens(user_id)
+    sources = g.setdefault("user_tokens", {})
+    if user_id not in sources:
+        sources[user_id] = DatabaseUserTokens(user_id)
+    return sources[user_id]
+
+
 def request_transfer_client(user_id: int) -> clients.TransferClient:
     """The user's TransferClient for this request: built once, so its connection is reused."""
     if not has_request_context():
         return transfer_client(user_id)
     cache = g.setdefault("transfer_clients", {})
     if user_id not in cache:
-        cache[user_id] = transfer_client(user_id)
+        cache[user_id] = clients.transfer_client(request_tokens(user_id), settings())
     return cache[user_id]
+
+
+def side_transfer_client(tokens: DatabaseUserTokens) -> clients.TransferClient:
+    """A TransferClient for a side call (app/services/side_calls.py) from the request's token source.
+
+    Built on the side thread, so it uses that thread's kept-alive connection; the tokens were
+    already read by the request, so nothing is read again.
+    """
+    return clients.transfer_client(tokens, settings())

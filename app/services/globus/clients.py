@@ -8,15 +8,18 @@ write-back). Browser requests get short timeouts and few retries, so a slow Glob
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import globus_sdk
+import requests
 from globus_sdk.transport import RetryConfig
 
 from app.services.errors import ReauthenticationRequired
@@ -63,6 +66,66 @@ class UserTokens(Protocol):
         """Keep the tokens a refresh returned."""
 
 
+class EnvironmentProxies:
+    """The proxy settings (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, any case) read ONCE.
+
+    requests otherwise looks them up in os.environ, and walks NO_PROXY, on every call it sends
+    (its `trust_env`): about 0.7 ms of every page. The portal reads them when it starts, decides
+    once per upstream host whether to go through a proxy, and sends every call the same way as
+    requests would have. Changing them therefore means restarting the portal.
+    """
+
+    def __init__(self, environ: Mapping[str, str]):
+        proxies: dict[str, str] = {}
+        # Lower-case names win over upper-case ones, as in urllib and requests.
+        for name in sorted(environ, key=lambda n: n.islower()):
+            value = environ[name]
+            if value and name.lower().endswith("_proxy"):
+                proxies[name.lower()[: -len("_proxy")]] = value
+        self._proxies = proxies
+        self._by_origin: dict[tuple[str, str], dict[str, str]] = {}
+
+    def for_url(self, url: str) -> dict[str, str]:
+        """The `proxies` argument for a request to `url` ({} to connect directly)."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        chosen = self._by_origin.get(origin)
+        if chosen is None:
+            proxy = self._proxies.get(parts.scheme) or self._proxies.get("all")
+            # requests' own NO_PROXY rules (host suffixes, host:port, CIDR ranges), decided once.
+            no_proxy = self._proxies.get("no")
+            bypass = bool(no_proxy) and requests.utils.should_bypass_proxies(url, no_proxy=no_proxy)
+            chosen = {parts.scheme: proxy} if proxy and not bypass else {}
+            self._by_origin[origin] = chosen
+        return chosen
+
+
+# Read when the process starts (each gunicorn worker imports this module once).
+PROCESS_PROXIES = EnvironmentProxies(os.environ)
+
+
+class ProxiesReadOnceSession(requests.Session):
+    """A requests.Session that never consults the environment per call (see EnvironmentProxies)."""
+
+    def __init__(self, proxies: EnvironmentProxies):
+        super().__init__()
+        self.trust_env = False  # no per-call environment, ~/.netrc or CA-bundle variable lookups
+        self.environment_proxies = proxies
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send as requests does, with the proxies chosen for the request's host at start."""
+        if not kwargs.get("proxies"):
+            kwargs["proxies"] = self.environment_proxies.for_url(request.url or "")
+        return super().send(request, **kwargs)
+
+
+def _observed_transport(timeout: float, prefixes: tuple[tuple[str, str], ...]) -> ObservedTransport:
+    transport = ObservedTransport(http_timeout=timeout, service_prefixes=prefixes)
+    transport.session.close()
+    transport.session = ProxiesReadOnceSession(PROCESS_PROXIES)
+    return transport
+
+
 def client_options(settings: GlobusSettings, for_worker: bool, *, thread_transport: bool = False) -> dict:
     """Transport, retry policy and app name for a browser request or (for_worker) a job.
 
@@ -75,7 +138,7 @@ def client_options(settings: GlobusSettings, for_worker: bool, *, thread_transpo
     return {
         "transport": _thread_transport(timeout, prefixes)
         if thread_transport
-        else ObservedTransport(http_timeout=timeout, service_prefixes=prefixes),
+        else _observed_transport(timeout, prefixes),
         "retry_config": RetryConfig(max_retries=settings.retries(for_worker), max_sleep=10 if for_worker else 2),
         "app_name": "Science Gateway",
     }
@@ -91,7 +154,7 @@ def _thread_transport(timeout: float, prefixes: tuple[tuple[str, str], ...]) -> 
     transports = _per_thread.__dict__.setdefault("transports", {})
     key = (timeout, prefixes)
     if key not in transports:
-        transport = ObservedTransport(http_timeout=timeout, service_prefixes=prefixes)
+        transport = _observed_transport(timeout, prefixes)
         transport.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         transports[key] = transport
     return transports[key]

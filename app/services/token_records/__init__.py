@@ -35,12 +35,14 @@ from app.services.token_records.rotation import (
 from app.services.token_records.rows import (
     TokenRecord,
     TokenSummary,
+    TokenWrite,
     TokenWriteConflict,
     delete_tokens,
     read_token,
     read_tokens,
     requested_scopes,
     save_token,
+    save_tokens,
     summarize_tokens,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
     "RotationReport",
     "TokenRecord",
     "TokenSummary",
+    "TokenWrite",
     "TokenWriteConflict",
     "count_pending",
     "delete_tokens",
@@ -66,6 +69,7 @@ __all__ = [
     "requested_scopes",
     "rotate_to_primary_key",
     "save_token",
+    "save_tokens",
     "single_refresh",
     "summarize_tokens",
     "token_binding",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import has_request_context
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -176,7 +176,22 @@ def save_token(
     Globus Auth after logout, held by nobody.
     """
     write = TokenWrite(resource_server, scopes, expires_at, access_token, refresh_token, token_type, requested_scopes)
-    return save_tokens(user_id, [write], revoke_replaced=revoke_replaced)[resource_server]
+    if revoke_replaced:
+        return save_tokens(user_id, [write], revoke_replaced=True)[resource_server]
+    keyring = current_keyring()
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            # One row and nothing else: an update that matched no row (its version moved) wrote
+            # nothing, so the transaction simply ends and the next attempt re-reads.
+            with OrmSession(db.engine) as orm, orm.begin():
+                version = _write_row(orm, keyring, user_id, write, revoke_replaced=False)
+            if version is not None:
+                return version
+        except (IntegrityError, OperationalError) as exc:
+            # Another writer inserted the row first, or (SQLite) committed after our read.
+            log.info("token write for user %s/%s retried: %s", user_id, resource_server, type(exc).__name__)
+        time.sleep(0.01 * (attempt + 1))
+    raise TokenWriteConflict(f"could not store tokens for {resource_server} after {WRITE_ATTEMPTS} attempts")
 
 
 def save_tokens(user_id: int, writes: list[TokenWrite], *, revoke_replaced: bool = False) -> dict[str, int]:
@@ -279,7 +294,8 @@ def delete_tokens(user_id: int, resource_server: str | None = None) -> int:
         return rows_affected(orm.execute(statement))
 
 
-def _decrypt(row: StoredToken | Row[Any]) -> TokenRecord:
+def _decrypt(row: Any) -> TokenRecord:
+    """Decrypt one stored row (an ORM object or a plain select of its columns)."""
     keyring = current_keyring()
     access = keyring.decrypt(row.access_token_enc, binding=token_binding(row.user_id, row.resource_server, ACCESS))
     refresh = (
