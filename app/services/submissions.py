@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from flask import has_request_context
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -27,6 +29,12 @@ from app.worker.queue import enqueue_after_commit
 
 FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 GLOBUS_NOTIFY_OPTIONS = ("notify_on_succeeded", "notify_on_failed", "notify_on_inactive")
+# Resuming unfinished submissions (see unfinished_submissions): who is old enough, and until when.
+RESUME_AFTER = timedelta(minutes=2)
+RESUME_WITHIN = timedelta(days=3)
+RESUME_MAX_ATTEMPTS = 10
+# Failures that say nothing about the request itself (Globus or a collection was unreachable).
+RESUMABLE_ERRORS = ("RemoteUnavailable", "CollectionUnavailable", "NetworkError")
 
 
 @dataclass(frozen=True)
@@ -102,10 +110,21 @@ def _with_globus_emails(user_id: int, document: dict[str, Any]) -> dict[str, Any
 def submit_once(user_id: int, form_token: str | None, document: dict[str, Any]) -> Submitted:
     """Submit `document` (kind transfer or delete) at most once for this user and form token."""
     token = _check_token(form_token)
-    client = user_clients.request_transfer_client(user_id)
+    client = _client(user_id)
     row = _saved_submission(user_id, token, document, client)
     if row.task_id:
         return Submitted(task_id=row.task_id, kind=row.kind, reused=True)
+    return _send(row, client)
+
+
+def _client(user_id: int) -> Any:
+    # A page reuses its request's client; the worker waits longer and retries more (for_worker).
+    if has_request_context():
+        return user_clients.request_transfer_client(user_id)
+    return user_clients.transfer_client(user_id, for_worker=True)
+
+
+def _send(row: TransferSubmission, client: Any) -> Submitted:
     # Always send what was saved first, so a repeat can never change what the task does.
     payload = dict(row.document, submission_id=row.submission_id)
     row.attempts = (row.attempts or 0) + 1
@@ -124,6 +143,39 @@ def submit_once(user_id: int, form_token: str | None, document: dict[str, Any]) 
     reused = row.attempts > 1 or result.get("code") == "Duplicate"
     _record(row, task_id)
     return Submitted(task_id=task_id, kind=row.kind, reused=reused)
+
+
+def unfinished_submissions(*, now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Saved submissions that never got their task recorded, worth sending again (ids, oldest first).
+
+    A process killed (or a request cut off) between saving a submission id and recording the
+    task leaves such a row: it was sent, or was about to be. Resending it with the same submission
+    id is safe: Transfer answers a repeat with the task it already made. Rows younger than
+    RESUME_AFTER may still be in flight; rows Transfer refused for good are left alone.
+    """
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(TransferSubmission.id)
+            .where(
+                TransferSubmission.task_id.is_(None),
+                TransferSubmission.created_at <= now - RESUME_AFTER,
+                TransferSubmission.created_at >= now - RESUME_WITHIN,
+                TransferSubmission.attempts < RESUME_MAX_ATTEMPTS,
+                or_(TransferSubmission.last_error.is_(None), TransferSubmission.last_error.in_(RESUMABLE_ERRORS)),
+            )
+            .order_by(TransferSubmission.id)
+            .limit(limit)
+        )
+    )
+
+
+def resume_submission(submission_id: int) -> Submitted | None:
+    """Send one unfinished submission again under its saved submission id; None if it needs nothing."""
+    row = db.session.get(TransferSubmission, submission_id)
+    if row is None or row.task_id:
+        return None
+    return _send(row, _client(row.user_id))
 
 
 def _record(row: TransferSubmission, task_id: str) -> None:

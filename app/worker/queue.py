@@ -113,10 +113,11 @@ def periodic_job(schedule: Callable, **options: Any) -> Callable:
 
     def decorate(fn: Callable) -> Any:
         @functools.wraps(fn)
-        def run() -> Any:
+        def run(request_id: str | None = None) -> Any:
+            # request_id: when a periodic job is also queued by hand (enqueue_after_commit adds it).
             from app.worker.context import job_context
 
-            with job_context(None):
+            with job_context(request_id):
                 return fn()
 
         return huey.periodic_task(schedule, **options)(run)

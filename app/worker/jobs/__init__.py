@@ -3,7 +3,7 @@
 One line per area. Jobs are thin: they parse nothing, decide nothing, and call one service.
 """
 
-from app.worker.jobs import maintenance, notifications, task_watch  # noqa: F401 - registers the jobs
+from app.worker.jobs import maintenance, notifications, submissions, task_watch  # noqa: F401 - registers the jobs
 
 # The automations area adds its line here:
 # import app.worker.jobs.automations  # noqa: F401
