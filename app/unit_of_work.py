@@ -98,6 +98,14 @@ def _note_flush(session: Session, _context: Any) -> None:
         g._flushed = True
 
 
+def _note_bulk_write(state: Any) -> None:
+    # An UPDATE/DELETE statement run through the session (mark all read, a claim) changes rows
+    # without any flush: it is uncommitted work of this request all the same.
+    if (state.is_update or state.is_delete or state.is_insert) and has_request_context():
+        if state.session is db.session.registry():
+            g._flushed = True
+
+
 def _note_end(session: Session) -> None:
     # Committed (a documented early commit) or rolled back: nothing of it is pending any more.
     if has_request_context() and session is db.session.registry():
@@ -110,7 +118,12 @@ def init_unit_of_work(app: Flask) -> None:
     Anything left uncommitted when a request ends without reaching this hook (an exception in a
     later hook) is rolled back by Flask-SQLAlchemy's session removal at teardown.
     """
-    for name, listener in (("after_flush", _note_flush), ("after_commit", _note_end), ("after_rollback", _note_end)):
+    for name, listener in (
+        ("after_flush", _note_flush),
+        ("do_orm_execute", _note_bulk_write),
+        ("after_commit", _note_end),
+        ("after_rollback", _note_end),
+    ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
     app.after_request(_finish)
