@@ -68,12 +68,18 @@ def emulator(emulator_args: tuple[str, ...]) -> None:
     default=None,
     help="Folder for the demo's databases, keys and emulator data (default: instance/).",
 )
-def demo(port: int, emulator_port: int, reset: bool, instance: Path | None) -> None:
-    """Start the emulator and the portal (and the worker, once it exists) with seeded demo data."""
+@click.option("--smtp-port", default=0, type=int, help="Port of the demo's local mailbox (default: any free port).")
+def demo(port: int, emulator_port: int, reset: bool, instance: Path | None, smtp_port: int) -> None:
+    """Start the emulator, the portal and the worker with seeded demo data, and a local mailbox."""
     from app.demo import run_demo
 
     run_demo(
-        port=port, emulator_port=emulator_port, reset=reset, with_worker="worker" in main.commands, instance=instance
+        port=port,
+        emulator_port=emulator_port,
+        reset=reset,
+        with_worker="worker" in main.commands,
+        instance=instance,
+        smtp_port=smtp_port,
     )
 
 

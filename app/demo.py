@@ -1,4 +1,8 @@
-"""`gateway demo`: the emulator, the portal (and the worker, once it exists) as child processes."""
+"""`gateway demo`: the emulator, the portal and the worker as child processes, and a local mailbox.
+
+The mailbox is a real SMTP server (aiosmtpd, app/demo_mail.py) in this process: what the gateway
+emails (notifications) lands as .eml files in instance/mail/, where the banner says to read them.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from pathlib import Path
 import click
 import requests
 
+from app.demo_mail import LocalMailbox
 from app.settings import default_instance_dir
 
 STARTUP_TIMEOUT = 120
@@ -26,7 +31,15 @@ def _request_stop(signum, _frame) -> None:  # noqa: ANN001 - signal handler sign
     raise _StopRequested(signal.Signals(signum).name)
 
 
-def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, instance: Path | None = None) -> None:
+def run_demo(
+    *,
+    port: int,
+    emulator_port: int,
+    reset: bool,
+    with_worker: bool,
+    instance: Path | None = None,
+    smtp_port: int = 0,
+) -> None:
     """Start everything, print where to go and how to log in, and stop it all on Ctrl-C or SIGTERM."""
     # A service manager or a terminal closing sends SIGTERM/SIGHUP, not Ctrl-C: without these the
     # children (emulator, portal) would outlive the demo and keep its ports.
@@ -38,13 +51,18 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
     manifest_path.unlink(missing_ok=True)
     portal_url = f"http://127.0.0.1:{port}"
     children: list[subprocess.Popen] = []
+    mailbox = LocalMailbox(instance / "mail", port=smtp_port)
     env = {
         **os.environ,
         "GATEWAY_ENV": os.environ.get("GATEWAY_ENV", "development"),
         "GATEWAY_EMULATOR_MANIFEST": str(manifest_path),
         "GATEWAY_INSTANCE_DIR": str(instance),
+        "SMTP_URL": mailbox.url,
+        "MAIL_FROM": "Science Gateway demo <gateway@demo.localhost>",
+        "GATEWAY_PUBLIC_URL": portal_url,
     }
     try:
+        mailbox.start()
         emulator_command = [
             sys.executable,
             "-m",
@@ -64,7 +82,7 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
         if with_worker:
             children.append(_start([sys.executable, "-m", "app.cli", "worker"], env))
         _wait_for_http(portal_url + "/", children[1])
-        _print_banner(portal_url, manifest)
+        _print_banner(portal_url, manifest, mailbox if with_worker else None)
         _wait_while_running(children)
     except (KeyboardInterrupt, _StopRequested):
         click.echo("\nstopping the demo")
@@ -75,6 +93,7 @@ def run_demo(*, port: int, emulator_port: int, reset: bool, with_worker: bool, i
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         _stop(children)
+        mailbox.stop()
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -106,7 +125,7 @@ def _wait_for_http(url: str, process: subprocess.Popen) -> None:
             time.sleep(0.2)
 
 
-def _print_banner(portal_url: str, manifest: dict) -> None:
+def _print_banner(portal_url: str, manifest: dict, mailbox: LocalMailbox | None) -> None:
     click.echo("")
     click.secho(f"Science Gateway demo is running: {portal_url}/", bold=True)
     click.echo(f"Globus emulator: {manifest['base_url']}/")
@@ -114,6 +133,11 @@ def _print_banner(portal_url: str, manifest: dict) -> None:
     for user in manifest.get("users", []):
         role = f" ({user['role']})" if user.get("role") else ""
         click.echo(f"  {user['username']:<22} password: {user['password']}{role}")
+    if mailbox is not None:
+        click.echo(
+            f"Background worker: running (task watching, notifications); queue {mailbox.folder.parent}/worker-queue.sqlite3"
+        )
+        click.echo(f"Emails the gateway sends: {mailbox.folder}/*.eml (SMTP server {mailbox.url})")
     click.echo("Press Ctrl-C to stop.")
 
 
