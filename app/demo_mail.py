@@ -70,8 +70,7 @@ class LocalMailbox:
     def messages(self) -> list[EmailMessage]:
         """Every message received so far, oldest first."""
         return [
-            message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(self.folder.glob("*.eml"))
+            message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(self.folder.glob("*.eml"))
         ]
 
     def messages_to(self, address: str) -> list[EmailMessage]:

@@ -84,7 +84,9 @@ def _user(app, emulator, name: str) -> tuple[int, dict]:
 
 def _submit(app, user_id: int, label: str, **form: str) -> str:
     items = transfers.items_from_selection("/~/run 01/", f"/~/watch-{uuid.uuid4().hex[:8]}/", [("img_0001.tif", False)])
-    request = transfers.build_request(CRYOEM_SHARED, LAB_ARCHIVE, items, transfers.parse_options({"label": label, **form}))
+    request = transfers.build_request(
+        CRYOEM_SHARED, LAB_ARCHIVE, items, transfers.parse_options({"label": label, **form})
+    )
     # As a request (or a job) does: one unit of work, so what the submission queues after its commit runs.
     with app.app_context(), unit_of_work():
         return transfers.submit_transfer(user_id, submissions.new_form_token(), request).task_id
