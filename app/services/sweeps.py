@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, delete, or_
 
 from app.database import rows_affected
@@ -35,9 +34,7 @@ class SweepReport:
 
 
 def sweep_expired_sessions(*, now: datetime | None = None) -> int:
-    """Delete server-side sessions past their expiry (the SQL store; Redis expires its own)."""
-    if current_app.config["SESSION_BACKEND"] != "sqlalchemy":
-        return 0
+    """Delete server-side sessions past their expiry (the SQL store; Redis expires its own keys)."""
     result = db.session.execute(delete(ServerSession).where(ServerSession.expiry < (now or utcnow())))
     return rows_affected(result)
 

@@ -71,7 +71,7 @@ def test_a_bulk_update_in_a_post_is_committed_by_the_request(portal_app):
 
 
 def test_the_sqlite_queue_lives_in_the_instance_folder_owner_only(tmp_path):
-    app = create_app(portal_overrides(tmp_path / "instance"))
+    app = create_app(portal_overrides(tmp_path / "instance", QUEUE_BACKEND="sqlite"))
     storage = app_storage(app)
     path = tmp_path / "instance" / "worker-queue.sqlite3"
     assert storage.filename == str(path.resolve()) or storage.filename == str(path)
