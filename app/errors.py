@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth.access import current_user_id
 from app.ops.request_context import current_request_id
+from app.security import form_stash
+from app.security.csrf import SessionEnded
 from app.security.redirects import safe_next_path, same_site_referrer
 from app.services import consent
 from app.services.errors import (
@@ -77,6 +79,30 @@ def handle_reauthentication(error: ReauthenticationRequired):
     return redirect(url_for("auth.login", next=next_path, scopes=" ".join(error.scopes) or None))
 
 
+def handle_session_ended(error: SessionEnded):
+    """A form from an ended session: say so, keep what was typed (sealed cookie), offer to log in again."""
+    if wants_json():
+        return jsonify(
+            {"error": "session_ended", "message": error.description, "request_id": current_request_id()}
+        ), 401
+    came_from = _same_site_referrer()
+    sealed = None
+    if request.method == "POST" and form_stash.same_origin(request):
+        sealed = form_stash.seal(request.path, request.form.items(multi=True))
+    login_url = url_for("auth.login", next=came_from or url_for("dashboard.index"))
+    response = _page(
+        "errors/session_ended.html",
+        401,
+        kept=sealed is not None,
+        had_upload=any(upload.filename for upload in request.files.values()),
+        login_url=login_url,
+        came_from=came_from,
+    )
+    if sealed is not None:
+        form_stash.keep(response, sealed)
+    return response
+
+
 def handle_unavailable(error: RemoteUnavailable):
     """503: say which service (or which collection) is down and offer to retry."""
     if wants_json():
@@ -136,10 +162,39 @@ def handle_http_error(error: HTTPException):
     return _page("errors/error.html", status, title=error.name, message=message)
 
 
+# Statuses where the same request may well work a moment later.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def _way_back() -> tuple[str | None, str]:
+    """Where the user came from, named: the folder, collection or task of this URL, else the referring page."""
+    args = request.view_args or {}
+    try:
+        if args.get("task_id"):
+            return url_for("tasks.detail", task_id=args["task_id"]), "Back to the task"
+        if args.get("collection_id") and request.endpoint != "collections.detail":
+            folder = request.values.get("path") or request.values.get("left_path") or request.values.get("right_path")
+            if request.endpoint == "browse.folder" or not folder:
+                return url_for("collections.detail", collection_id=args["collection_id"]), "Back to the collection"
+            return url_for("browse.folder", collection_id=args["collection_id"], path=folder), "Back to the folder"
+    except Exception:  # noqa: BLE001 - a way back must never turn an error page into a 500
+        log.warning("no way back for %s", request.endpoint)
+    came_from = _same_site_referrer()
+    if came_from and came_from != request.full_path.rstrip("?"):
+        return came_from, "Back to the page you were on"
+    return None, ""
+
+
 def _page(template: str, status: int, **context):
     if request_ctx.url_adapter is None:
         # An untrusted Host header leaves no URL adapter, so no page that links anywhere can render.
         return make_response((f"{status} {context.get('title') or 'Error'}\n", status, {"Content-Type": "text/plain"}))
+    back_url, back_label = _way_back()
+    context.setdefault("back_url", back_url)
+    context.setdefault("back_label", back_label)
+    if "retry_url" not in context:
+        retryable = request.method == "GET" and status in RETRYABLE_STATUSES
+        context["retry_url"] = safe_next_path(request.full_path.rstrip("?")) if retryable else None
     return make_response(render_template(template, status=status, **context), status)
 
 
@@ -154,4 +209,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(LoginRefused, handle_login_problem)
     app.register_error_handler(LoginCancelled, handle_login_problem)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(SessionEnded, handle_session_ended)
     app.register_error_handler(HTTPException, handle_http_error)

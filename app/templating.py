@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask, g
 
 from app.features import available_features
+from app.security.session_policy import signed_in_name
 
 UNITS = ("bytes", "KB", "MB", "GB", "TB", "PB")
 
@@ -63,4 +64,5 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(iso, "iso")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(available_features, "nav_features")
+    app.add_template_global(signed_in_name, "signed_in_name")
     app.context_processor(lambda: {"logged_in": g.get("current_user_id") is not None})

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from flask import g, jsonify, redirect, request, url_for
 
-from app.security.redirects import safe_next_path, same_site_referrer
+from app.security.csrf import SessionEnded
+from app.security.redirects import safe_next_path
 
 F = TypeVar("F", bound=Callable)
 
@@ -34,11 +35,10 @@ def login_required(view: F) -> F:
         if current_user_id() is None:
             if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
                 return jsonify({"error": "login_required", "message": "Log in first."}), 401
-            if request.method == "GET":
-                next_path = safe_next_path(request.full_path.rstrip("?"))
-            else:
-                # A POST target cannot be revisited with GET after login; return to the form's page.
-                next_path = same_site_referrer(request.referrer, request.host_url)
+            if request.method != "GET":
+                # A form posted without a session: said as such, its fields kept for after login.
+                raise SessionEnded()
+            next_path = safe_next_path(request.full_path.rstrip("?"))
             return redirect(url_for("auth.login", next=next_path or url_for("dashboard.index")))
         return view(*args, **kwargs)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import Response, after_this_request, redirect, render_template, request, session, url_for
 
 from app.auth import bp
-from app.auth.access import current_user_id, login_required
-from app.security import login_state
+from app.auth.access import current_user_id, login_required, signed_in_user_id
+from app.security import form_stash, login_state
 from app.security.redirects import safe_next_path
 from app.services import auth as auth_service
-from app.services import consent
+from app.services import consent, form_resume
+from app.transfers.views import batch_page, review_page
 
 SITE_NAME = "Science Gateway"
 
@@ -38,9 +39,22 @@ def callback():
     """Globus Auth returns here with a code (or an error)."""
     flows = login_state.read_flows(request)
     login_state.save_after_request(flows, lifetime=auth_service.FLOW_LIFETIME)
+    expired_form = form_stash.read(request)
     result = auth_service.complete_login(
-        session, flows, request.args, redirect_uri=url_for("auth.callback", _external=True)
+        session,
+        flows,
+        request.args,
+        redirect_uri=url_for("auth.callback", _external=True),
+        expired_form=expired_form,
     )
+    if expired_form is not None:
+
+        @after_this_request
+        def _forget_cookie(response: Response) -> Response:
+            # Handed to the logged-in session: the browser's copy has done its job.
+            form_stash.discard(response)
+            return response
+
     if result.has_stashed_form:
         return redirect(url_for("auth.resume"))
     return redirect(result.next_path)
@@ -49,9 +63,13 @@ def callback():
 @bp.get("/auth/resume")
 @login_required
 def resume():
-    """Offer a form that was interrupted by a consent request, for the user to confirm."""
-    stashed = consent.pop_stashed_form(session)
-    return render_template("auth/resume.html", stashed=stashed)
+    """Show a form interrupted by a login (consent, or an ended session) again, filled in, to check and send."""
+    restored = form_resume.restore(session, signed_in_user_id())
+    if restored.review is not None:
+        return review_page(restored.review, restored.back, resumed=restored.reason)
+    if restored.batch is not None:
+        return batch_page(restored.batch, resumed=restored.reason)
+    return render_template("auth/resume.html", stashed=restored.stashed)
 
 
 @bp.post("/logout")

@@ -46,6 +46,12 @@ def url_builder(args: Mapping[str, str]) -> Callable[..., str]:
     return build
 
 
+def rename_link(collection_id: str, folder: str, back: str) -> Callable[[str], str]:
+    """Rename-form URLs for the entries of a pane's folder, coming back to the two-pane view."""
+    prefix = query_url(url_for("browse.rename_form", collection_id=collection_id), {"path": folder, "back": back})
+    return lambda name: prefix + "&name=" + quote(name, safe="")
+
+
 def pane_links(build: Callable[..., str], side: str) -> dict[str, Callable[..., str]]:
     """URL builders for one pane's listing (folders, pages, sorting), keeping the other pane as is."""
     return {

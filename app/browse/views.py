@@ -10,9 +10,9 @@ from flask import make_response, render_template, request, url_for
 
 from app.auth.access import login_required, signed_in_user_id
 from app.browse import bp
-from app.browse.pane_urls import pane_links, query_url, url_builder
-from app.services import collections, files
-from app.services.panes import load_panes, state_args
+from app.browse.pane_urls import pane_links, query_url, rename_link, url_builder
+from app.services import collections, files, transfers
+from app.services.panes import panes_page, state_args
 
 
 def listing_args(page: files.FolderPage, **changes: Any) -> dict[str, Any]:
@@ -70,6 +70,7 @@ def render_folder(
         page=view.page,
         typed_path=view.typed_path,
         path_error=view.error.message if view.error else None,
+        access=view.access,
         form_errors=form_errors or {},
         form_values=form_values or {},
         sort_fields=files.SORT_FIELDS,
@@ -90,14 +91,25 @@ def folder(collection_id: str):
 @login_required
 def panes():
     """Two panes side by side: pick a collection and folder in each, select, transfer either way."""
-    user_id = signed_in_user_id()
-    loaded = load_panes(user_id, request.args)
+    page = panes_page(signed_in_user_id(), request.args)
     build = url_builder(request.args)
+    here = build("left")
+    links = {}
+    for pane in page.panes:
+        links[pane.side] = pane_links(build, pane.side)
+        if pane.collection and pane.page and not pane.access.read_only:
+            links[pane.side]["rename_url"] = rename_link(pane.collection.id, pane.page.path, here)
     return render_template(
         "browse/panes.html",
-        panes=loaded,
+        panes=page.panes,
+        page_state=page,
         pane_url=build,
-        links={pane.side: pane_links(build, pane.side) for pane in loaded},
+        here=here,
+        links=links,
         state=state_args(request.args),
         scopes=collections.SEARCH_SCOPES,
+        options=page.options,
+        form_token=page.form_token,
+        error=None,
+        sync_levels=transfers.SYNC_LEVELS,
     )

@@ -22,6 +22,7 @@ def search():
         "collections/search.html",
         text=found.text,
         scope=found.scope,
+        form_scope=found.scope if found.scope_chosen else "all",
         scopes=collections.SEARCH_SCOPES,
         results=found.results,
         error=found.error,

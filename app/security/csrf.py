@@ -10,8 +10,8 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Flask, request, session
-from werkzeug.exceptions import BadRequest
+from flask import Flask, g, request, session
+from werkzeug.exceptions import BadRequest, Unauthorized
 
 SESSION_KEY = "_csrf_token"
 FORM_FIELD = "csrf_token"
@@ -23,6 +23,15 @@ class CSRFError(BadRequest):
     """The request changes state but did not carry this session's CSRF token."""
 
     description = "This form has expired or did not come from this site. Reload the page and try again."
+
+
+class SessionEnded(Unauthorized):
+    """A form from a logged-in page arrived after that session ended (expired, or logged out elsewhere).
+
+    app/errors.py keeps the form's fields (app/security/form_stash.py) and offers to log in again.
+    """
+
+    description = "Your session ended before this form was sent. Log in again to continue."
 
 
 def csrf_token() -> str:
@@ -47,6 +56,11 @@ def check_csrf() -> None:
     sent = request.headers.get(HEADER) or request.form.get(FORM_FIELD)
     # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500 before).
     if not expected or not sent or not hmac.compare_digest(str(expected).encode(), str(sent).encode()):
+        if sent and not expected and g.get("current_user_id") is None:
+            # The form carries a token, but this browser's session holds none: the session that
+            # issued it ended (expired, or cleared by a logout). A token that merely differs from
+            # this session's own is a forgery or a stale page, refused as such.
+            raise SessionEnded()
         raise CSRFError()
 
 

@@ -7,6 +7,9 @@ import time
 from flask import Flask, current_app, flash, g, session
 
 USER_KEY = "user_id"
+# The signed-in person's name for the page header, kept at login so no page reads the user row for it.
+NAME_KEY = "_user_name"
+MAX_NAME_LENGTH = 80
 CREATED_KEY = "_created_at"
 SEEN_KEY = "_last_seen_at"
 # The stored session (and its cookie) is rewritten only when it changes, so the idle stamp is
@@ -19,14 +22,23 @@ SEEN_REFRESH_SECONDS = 60
 clock = time.time
 
 
-def start_authenticated_session(user_id: int) -> None:
-    """Mark the (freshly regenerated) session as belonging to `user_id`."""
+def start_authenticated_session(user_id: int, display_name: str = "") -> None:
+    """Mark the (freshly regenerated) session as belonging to `user_id` (shown as `display_name`)."""
     now = int(clock())
     session[USER_KEY] = user_id
+    if display_name:
+        session[NAME_KEY] = display_name.strip()[:MAX_NAME_LENGTH]
     session[CREATED_KEY] = now
     session[SEEN_KEY] = now
     session.permanent = True
     g.current_user_id = user_id
+
+
+def signed_in_name() -> str:
+    """The name of the person logged in with this session ("" when unknown or logged out)."""
+    if g.get("current_user_id") is None:
+        return ""
+    return str(session.get(NAME_KEY) or "")
 
 
 def enforce_session_timeouts() -> None:

@@ -76,7 +76,12 @@ def begin_login(
 
 
 def complete_login(
-    session: MutableMapping, flows: MutableMapping[str, dict], args: Mapping[str, str], *, redirect_uri: str
+    session: MutableMapping,
+    flows: MutableMapping[str, dict],
+    args: Mapping[str, str],
+    *,
+    redirect_uri: str,
+    expired_form: object = None,
 ) -> LoginResult:
     """Check the callback, exchange the code, store user and tokens, and rotate the session."""
     flow = _take_flow(flows, args.get("state"))
@@ -125,9 +130,14 @@ def complete_login(
         session[consent.STASH_KEY] = stash
     if consent_loop:
         session[consent.LOOP_KEY] = consent_loop
-    start_authenticated_session(user_id)
+    claims = grant.claims
+    start_authenticated_session(
+        user_id, str(claims.get("name") or claims.get("preferred_username") or claims.get("email") or "")
+    )
     rotate_csrf_token()
-    return LoginResult(user_id=user_id, next_path=flow["next"], has_stashed_form=bool(stash))
+    # A form this browser posted after its session ended (app/security/form_stash.py) comes back too.
+    adopted = consent.adopt_expired_form(session, expired_form, user_id=user_id)
+    return LoginResult(user_id=user_id, next_path=flow["next"], has_stashed_form=bool(stash) or adopted)
 
 
 def logout(user_id: int, *, everywhere: bool = False) -> None:

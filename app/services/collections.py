@@ -57,6 +57,9 @@ class Collection:
     high_assurance: bool
     host_collection_id: str | None
     default_directory: str | None
+    # The caller's roles on it as Transfer reports them (my_effective_roles): administrator,
+    # access_manager, activity_manager, activity_monitor.
+    my_roles: tuple[str, ...] = ()
 
     @property
     def type_label(self) -> str:
@@ -114,6 +117,7 @@ def _collection(doc: dict) -> Collection:
         high_assurance=bool(doc.get("high_assurance")),
         host_collection_id=doc.get("host_endpoint_id") or None,
         default_directory=doc.get("default_directory") or None,
+        my_roles=tuple(str(role) for role in doc.get("my_effective_roles") or () if isinstance(role, str)),
     )
 
 
@@ -126,6 +130,9 @@ class CollectionSearch:
     results: SearchPage | None = None
     error: str | None = None
     hint: str | None = None
+    # False when no scope was asked for: the form then offers "All" (what a typed search means),
+    # while the list below shows the recently used collections.
+    scope_chosen: bool = True
 
 
 def _needs_words(text: str, scope: str) -> bool:
@@ -135,14 +142,15 @@ def _needs_words(text: str, scope: str) -> bool:
 def find_collections(user_id: int, text: str | None, scope: str | None, raw_offset: str | None) -> CollectionSearch:
     """The search page for query arguments: results, a refusal to show beside the form, or a hint."""
     text = (text or "").strip()
+    chosen = bool(scope)
     scope = scope or ("all" if text else "recently-used")
     if _needs_words(text, scope):
         return CollectionSearch(text, scope, hint=SEARCH_ALL_HINT)
     try:
         results = search(user_id, text, scope, parse_offset(raw_offset))
     except InvalidRequest as err:
-        return CollectionSearch(text, scope, error=err.message)
-    return CollectionSearch(text, scope, results=results)
+        return CollectionSearch(text, scope, error=err.message, scope_chosen=chosen)
+    return CollectionSearch(text, scope, results=results, scope_chosen=chosen)
 
 
 def search(user_id: int, text: str, scope: str, offset: int = 0) -> SearchPage:

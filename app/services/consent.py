@@ -33,6 +33,8 @@ class StashedForm:
     action: str
     fields: list[tuple[str, str]]
     created_at: int
+    # Why it was interrupted: "consent" (Globus asked for more consent) or "session" (the session ended).
+    reason: str = "consent"
 
 
 def remember_consent_request(session: MutableMapping, scopes: Iterable[str], next_path: str) -> bool:
@@ -111,5 +113,29 @@ def pop_stashed_form(session: MutableMapping) -> StashedForm | None:
     if action is None:
         return None
     return StashedForm(
-        action=action, fields=[(str(n), str(v)) for n, v in raw.get("fields", [])], created_at=int(raw["at"])
+        action=action,
+        fields=[(str(n), str(v)) for n, v in raw.get("fields", [])],
+        created_at=int(raw["at"]),
+        reason="session" if raw.get("reason") == "session" else "consent",
     )
+
+
+def adopt_expired_form(session: MutableMapping, form: object, *, user_id: int) -> bool:
+    """Take a form kept in a cookie when its session ended into the new session, as the user's own.
+
+    `form` is an app.security.form_stash.ExpiredForm; a consent stash already waiting wins.
+    """
+    if session.get(STASH_KEY) or form is None:
+        return False
+    action = safe_next_path(getattr(form, "action", None))
+    fields = getattr(form, "fields", None)
+    if action is None or not isinstance(fields, list):
+        return False
+    session[STASH_KEY] = {
+        "action": action,
+        "fields": [[str(name), str(value)] for name, value in fields],
+        "at": int(getattr(form, "created_at", 0)),
+        "user": user_id,
+        "reason": "session",
+    }
+    return True

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.services import collections, files, paths
-from app.services.errors import DomainError, refusable
+from app.services import access, collections, files, paths
+from app.services.errors import DomainError, RemotePermissionDenied, refusable
 from app.services.submissions import Submitted, new_form_token, token_after
 
 LABEL_LIMIT = 128
@@ -67,8 +67,13 @@ def review_deletion(
     user_id: int, collection_id: str, folder: str, chosen_files: list[str], chosen_dirs: list[str]
 ) -> DeletionReview:
     """What deleting the selection would remove, with a fresh form token (raises a fixable refusal)."""
-    plan = files.plan_deletion(user_id, collection_id, folder, chosen_files, chosen_dirs)
     collection = collections.get_collection(user_id, collection_id)
+    if access.folder_access(user_id, collection, folder).read_only:
+        # Said before the confirmation lists anything: the delete task would only fail later.
+        raise RemotePermissionDenied(
+            f"{access.READ_ONLY_REASON} Deleting in “{paths.normalize_directory(folder)}” needs write access."
+        )
+    plan = files.plan_deletion(user_id, collection_id, folder, chosen_files, chosen_dirs)
     label = f"Delete from {collection.display_name}"[:LABEL_LIMIT]
     return DeletionReview(collection=collection, plan=plan, form_token=new_form_token(), label=label)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.services import collections, paths, submissions, transfers, user_clients
+from app.services import access, collections, paths, submissions, transfers, user_clients
 from app.services.errors import (
     CollectionUnavailable,
     DomainError,
@@ -215,6 +215,7 @@ class FolderView:
     typed_path: str
     page: FolderPage | None = None
     error: DomainError | None = None
+    access: access.FolderAccess = access.UNKNOWN
 
 
 def folder_view(user_id: int, collection_id: str, args: Mapping[str, str]) -> FolderView:
@@ -229,7 +230,7 @@ def folder_view(user_id: int, collection_id: str, args: Mapping[str, str]) -> Fo
         except CollectionUnavailable as err:
             # Transfer cannot name the collection in its answer; this page knows it.
             raise err.naming(collection.display_name) from err
-        return FolderView(collection, raw_path, page=page)
+        return FolderView(collection, raw_path, page=page, access=access.folder_access(user_id, collection, page.path))
     return FolderView(collection, raw_path, error=refused.error)
 
 
@@ -237,7 +238,8 @@ def make_folder(user_id: int, collection_id: str, raw_parent: str | None, name: 
     """Create folder `name` inside a folder; returns the new folder's path."""
     parent = paths.normalize_directory(raw_parent)
     new_path = paths.join(parent, name) + "/"
-    upstream.make_directory(user_clients.request_transfer_client(user_id), collection_id, new_path)
+    with access.explained_refusal(user_id, parent, "make a folder"):
+        upstream.make_directory(user_clients.request_transfer_client(user_id), collection_id, new_path)
     return new_path
 
 
@@ -248,7 +250,8 @@ def rename_entry(user_id: int, collection_id: str, raw_parent: str | None, old_n
     new_path = paths.join(parent, paths.validate_name(new_name, field="new_name"))
     if old_path == new_path:
         raise InvalidRequest("The new name is the same as the old one.", field="new_name")
-    upstream.rename_path(user_clients.request_transfer_client(user_id), collection_id, old_path, new_path)
+    with access.explained_refusal(user_id, parent, "rename"):
+        upstream.rename_path(user_clients.request_transfer_client(user_id), collection_id, old_path, new_path)
     return new_path
 
 
@@ -352,5 +355,6 @@ def submit_deletion(
     label: str,
 ) -> submissions.Submitted:
     """Delete a confirmed selection as one Transfer delete task, at most once per form token."""
-    _, chosen = selection_items(raw_parent, files, folders)
-    return transfers.submit_deletion(user_id, form_token, collection_id, raw_parent, chosen, label)
+    parent, chosen = selection_items(raw_parent, files, folders)
+    with access.explained_refusal(user_id, parent, "delete"):
+        return transfers.submit_deletion(user_id, form_token, collection_id, raw_parent, chosen, label)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.services import collections, files
+from app.services import access, collections, files
 from app.services.errors import InvalidRequest, RemoteNotFound, RemotePermissionDenied, RemoteUnavailable
+from app.services.submissions import new_form_token
+from app.services.transfers import TransferOptions
 
 SIDES = ("left", "right")
 PANE_KEYS = ("", "path", "sort", "order", "filter", "hidden", "offset", "per_page", "q", "scope")
@@ -53,11 +55,31 @@ class Pane:
     search_error: str | None = None
     bookmarks: list[collections.Bookmark] = field(default_factory=list)
     bookmarks_error: str | None = None
+    access: access.FolderAccess = access.UNKNOWN
 
     @property
     def label(self) -> str:
         """'Left' or 'Right', for headings and screen-reader labels."""
         return self.side.title()
+
+
+@dataclass(frozen=True)
+class PanesPage:
+    """The two-pane page: both panes, and the transfer form beside them (default options, one-time token)."""
+
+    panes: list[Pane]
+    form_token: str
+    options: TransferOptions
+
+    def writable(self, side: str) -> bool:
+        """True unless Transfer said the folder open on `side` is read-only for this user."""
+        pane = next(pane for pane in self.panes if pane.side == side)
+        return not pane.access.read_only
+
+
+def panes_page(user_id: int, args: Mapping[str, str]) -> PanesPage:
+    """Both panes for query arguments, with a fresh token for the transfer form under them."""
+    return PanesPage(panes=load_panes(user_id, args), form_token=new_form_token(), options=TransferOptions())
 
 
 def load_panes(user_id: int, args: Mapping[str, str]) -> list[Pane]:
@@ -86,6 +108,7 @@ def _load_folder(user_id: int, pane: Pane) -> None:
         options = files.parse_listing_options(pane.args)
         path = pane.args.get("path") or pane.collection.start_path
         pane.page = files.list_folder(user_id, pane.collection.id, path, options)
+        pane.access = access.folder_access(user_id, pane.collection, pane.page.path)
     except PANE_ERRORS as err:
         pane.error = err.message
 

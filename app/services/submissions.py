@@ -44,6 +44,8 @@ class Submitted:
     task_id: str
     kind: str
     reused: bool
+    # Something the page should add to "submitted" (e.g. how much of a batch list was checked first).
+    note: str = ""
 
 
 def new_form_token() -> str:

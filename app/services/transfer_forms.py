@@ -6,13 +6,14 @@ everything the user typed still in place, so nothing has to be typed twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
-from app.services import collections, transfers
-from app.services.errors import DomainError, InvalidRequest, refusable
+from app.services import access, batch_sources, collection_chooser, collections, transfers
+from app.services.errors import DomainError, InvalidRequest, RemotePermissionDenied, refusable
 from app.services.submissions import Submitted, new_form_token, token_after
 from app.services.transfers import TransferItem, TransferOptions
 
@@ -46,6 +47,12 @@ class BatchForm:
     options: TransferOptions = field(default_factory=TransferOptions)
     form_token: str = field(default_factory=new_form_token)
     error: DomainError | None = None
+    choosers: dict[str, collection_chooser.Chooser] = field(default_factory=dict)
+
+    @property
+    def chooser_state(self) -> dict[str, str]:
+        """The choosers' query arguments, carried along by their links."""
+        return collection_chooser.chooser_state(self.values)
 
     @property
     def line_errors(self) -> list[transfers.BatchLineError]:
@@ -93,6 +100,36 @@ def review_selection(user_id: int, form: Mapping[str, str], chosen: list[tuple[s
     return _review(user_id, form, items, TransferOptions(), new_form_token())
 
 
+def _check_destination_writable(user_id: int, destination_id: str, destination_path: str) -> None:
+    """Refuse, in plain words, a transfer into a folder Transfer says the user may only read.
+
+    Transfer would accept the task and let it fail minutes later; the form can say so now.
+    """
+    destination = collections.get_collection(user_id, destination_id)
+    if access.folder_access(user_id, destination, destination_path).read_only:
+        raise RemotePermissionDenied(
+            f"{access.READ_ONLY_REASON} “{destination.display_name}” lets you read “{destination_path}”, "
+            "not write there: choose a folder you may change as the destination."
+        )
+
+
+def start_selection(user_id: int, form: Mapping[str, str], chosen: list[tuple[str, bool]]) -> Submitted | ReviewForm:
+    """Submit a two-pane selection straight away with the options typed beside the panes (once per
+    form token), or the review form with the refusal and everything as typed."""
+    token = form.get("form_token", "")
+    items: list[TransferItem] = []
+    options = None
+    with refusable() as refused:
+        items = transfers.items_from_selection(form.get("source_path", ""), form.get("destination_path", ""), chosen)
+        options = transfers.parse_options(form)
+        transfer = transfers.build_request(form.get("source", ""), form.get("destination", ""), items, options)
+        _check_destination_writable(user_id, transfer.destination, form.get("destination_path", ""))
+        return transfers.submit_transfer(user_id, token, transfer)
+    return _review(
+        user_id, form, items, options or typed_options(form), token_after(refused.error, token), refused.error
+    )
+
+
 def _posted_items(raw: str | None) -> list[TransferItem]:
     try:
         document = json.loads(raw or "null")
@@ -109,15 +146,40 @@ def submit_review(user_id: int, form: Mapping[str, str]) -> Submitted | ReviewFo
     with refusable() as refused:
         options = transfers.parse_options(form)
         transfer = transfers.build_request(form.get("source", ""), form.get("destination", ""), items, options)
+        _check_destination_writable(user_id, transfer.destination, form.get("destination_path", ""))
         return transfers.submit_transfer(user_id, token, transfer)
     return _review(
         user_id, form, items, options or typed_options(form), token_after(refused.error, token), refused.error
     )
 
 
-def batch_form(args: Mapping[str, str]) -> BatchForm:
-    """A fresh batch form, prefilled from the link that opened it."""
-    return BatchForm(values={key: args.get(key, "") for key in BATCH_FIELDS})
+def restored_review(user_id: int, form: Mapping[str, str]) -> ReviewForm:
+    """The review form as it was posted before a login interrupted it, with a fresh token."""
+    return _review(user_id, form, _posted_items(form.get("items")), typed_options(form), new_form_token())
+
+
+def restored_selection(user_id: int, form: Mapping[str, str], chosen: list[tuple[str, bool]]) -> ReviewForm:
+    """A two-pane selection and its options as posted before a login interrupted it, to review and send."""
+    items = transfers.items_from_selection(form.get("source_path", ""), form.get("destination_path", ""), chosen)
+    return _review(user_id, form, items, typed_options(form), new_form_token())
+
+
+def restored_batch(user_id: int, form: Mapping[str, str]) -> BatchForm:
+    """The batch form as it was posted before a login interrupted it (an uploaded file is not kept)."""
+    values = {key: form.get(key, "") for key in BATCH_FIELDS}
+    return BatchForm(values=values, options=typed_options(form), choosers=collection_chooser.choosers(user_id, values))
+
+
+def batch_form(user_id: int, args: Mapping[str, str]) -> BatchForm:
+    """A fresh batch form, prefilled from the link that opened it, with both collection choosers."""
+    values = {key: args.get(key, "") for key in BATCH_FIELDS}
+    for side in collection_chooser.SIDES:
+        values[f"{side}_q"] = args.get(f"{side}_q", "")
+    found = collection_chooser.choosers(user_id, values)
+    for side, chooser in found.items():
+        if chooser.collection is not None and not values[f"{side}_path"]:
+            values[f"{side}_path"] = chooser.collection.start_path
+    return BatchForm(values=values, choosers=found)
 
 
 def uploaded_list(upload: IO[bytes]) -> str:
@@ -138,13 +200,24 @@ def submit_batch(user_id: int, form: Mapping[str, str], upload: IO[bytes] | None
     with refusable() as refused:
         if upload is not None:
             values["batch"] = uploaded_list(upload)
+        for side in collection_chooser.SIDES:
+            if not values[side].strip():
+                raise InvalidRequest(f"Choose a {side} collection above (step 1) first.", field=side)
         options = transfers.parse_options(form)
-        items = transfers.parse_batch(values["batch"], values["source_path"], values["destination_path"])
-        transfer = transfers.build_request(values["source"], values["destination"], items, options)
-        return transfers.submit_transfer(user_id, token, transfer)
+        lines = transfers.parse_batch_lines(values["batch"], values["source_path"], values["destination_path"])
+        transfer = transfers.build_request(
+            values["source"], values["destination"], [item for _, _, item in lines], options
+        )
+        checked = batch_sources.check_sources(
+            user_id, transfer.source, lines, skip_missing="skip_source_errors" in options.flags
+        )
+        _check_destination_writable(user_id, transfer.destination, values["destination_path"] or "/")
+        submitted = transfers.submit_transfer(user_id, token, transfer)
+        return dataclasses.replace(submitted, note=checked.note)
     return BatchForm(
         values=values,
         options=options or typed_options(form),
         form_token=token_after(refused.error, token),
         error=refused.error,
+        choosers=collection_chooser.choosers(user_id, values),
     )

@@ -62,6 +62,15 @@ class TransferOptions:
         return doc
 
     @property
+    def beyond_basics(self) -> bool:
+        """True when an option other than label, sync level and verify differs from its default
+        (the form then shows its folded options open, so nothing set is hidden)."""
+        # Globus' own email options are left out: the gateway may hide them (its own notifications).
+        folded = {"preserve_timestamp", "encrypt_data", "delete_destination_extra", "skip_source_errors"}
+        folded.add("fail_on_quota_errors")
+        return bool(self.deadline or self.exclude_rules or (self.flags ^ DEFAULT_TICKED) & folded)
+
+    @property
     def exclude_text(self) -> str:
         """The exclude rules as the textarea shows them, one per line."""
         return "\n".join(f"{kind}:{name}" if kind else name for name, kind in self.exclude_rules)
@@ -196,6 +205,12 @@ def _item_path(raw: Any, recursive: bool, field: str) -> str:
     return path if not recursive or path.endswith("/") else path + "/"
 
 
+BATCH_DOTDOT = (
+    "Paths cannot contain '..'. Write the path from the base folder chosen above, "
+    "or choose a higher base folder (or start the path with / for the collection's root)."
+)
+
+
 @dataclass(frozen=True)
 class BatchLineError:
     """Why one line of a batch list was refused."""
@@ -209,7 +224,10 @@ class BatchListInvalid(InvalidRequest):
     """A batch list with at least one bad line; nothing was submitted."""
 
     def __init__(self, errors: list[BatchLineError]) -> None:
-        super().__init__(f"{len(errors)} line(s) of the list need fixing; nothing was submitted.", field="batch")
+        count = "1 line" if len(errors) == 1 else f"{len(errors):,} lines"
+        super().__init__(
+            f"{count} of the list need{'s' if len(errors) == 1 else ''} fixing; nothing was submitted.", field="batch"
+        )
         self.line_errors = errors
 
 
@@ -221,17 +239,22 @@ def check_batch_size(size: int, what: str = "The list") -> None:
 
 def parse_batch(text: str, source_base: str, destination_base: str) -> list[TransferItem]:
     """Items from `source destination` lines (shell quoting, `--recursive`, `#` comments), all or nothing."""
+    return [item for _, _, item in parse_batch_lines(text, source_base, destination_base)]
+
+
+def parse_batch_lines(text: str, source_base: str, destination_base: str) -> list[tuple[int, str, TransferItem]]:
+    """Like parse_batch, with each item's line number and text (to point at a line found wrong later)."""
     check_batch_size(len(text.encode("utf-8")))
     source_base = paths.normalize_directory(source_base, field="source_path")
     destination_base = paths.normalize_directory(destination_base, field="destination_path")
-    items: list[TransferItem] = []
+    items: list[tuple[int, str, TransferItem]] = []
     errors: list[BatchLineError] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         try:
-            items.append(_batch_item(stripped, source_base, destination_base))
+            items.append((number, line[:300], _batch_item(stripped, source_base, destination_base)))
         except (ValueError, InvalidRequest) as err:
             errors.append(BatchLineError(number, line[:300], getattr(err, "message", None) or str(err)))
     if not items and not errors:
@@ -258,7 +281,15 @@ def _batch_item(line: str, source_base: str, destination_base: str) -> TransferI
     )
     if source.endswith("/") or destination.endswith("/"):
         recursive = True
-    return TransferItem(_item_path(source, recursive, "batch"), _item_path(destination, recursive, "batch"), recursive)
+    try:
+        return TransferItem(
+            _item_path(source, recursive, "batch"), _item_path(destination, recursive, "batch"), recursive
+        )
+    except InvalidRequest as err:
+        if "'..'" in err.message:
+            # The folder pages' wording points at their breadcrumb; this page has base folders instead.
+            raise ValueError(BATCH_DOTDOT) from None
+        raise
 
 
 def _resolve(word: str, base: str) -> str:

@@ -27,7 +27,34 @@
         refresh();
       });
     }
-    boxes.forEach(function (box) { box.addEventListener("change", refresh); });
+    // Shift-click selects (or clears) every box between the last one clicked and this one, as file
+    // managers do. The keyboard keeps Space on each box; nothing here changes that.
+    var lastClicked = null;
+    boxes.forEach(function (box) {
+      box.addEventListener("click", function (event) {
+        if (event.shiftKey && lastClicked !== null && lastClicked !== box) {
+          var from = boxes.indexOf(lastClicked);
+          var to = boxes.indexOf(box);
+          var low = Math.min(from, to);
+          var high = Math.max(from, to);
+          for (var i = low; i <= high; i += 1) { boxes[i].checked = box.checked; }
+        }
+        lastClicked = box;
+      });
+      box.addEventListener("change", refresh);
+    });
+    // A click anywhere on a row's name cell (not on its link or menu) toggles the row, so a range
+    // can be shift-clicked on the names too.
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+      var box = row.querySelector("input[data-selectable]");
+      var cell = row.querySelector("td.name");
+      if (!box || !cell) { return; }
+      cell.addEventListener("click", function (event) {
+        if (event.target.closest("a, button, summary, input")) { return; }
+        box.dispatchEvent(new MouseEvent("click", { shiftKey: event.shiftKey, bubbles: true }));
+      });
+    });
+    table.addEventListener("change", refresh);
     refresh();
   }
 

@@ -104,6 +104,18 @@ def rename_path(client: globus_sdk.TransferClient, collection_id: str, old_path:
         client.operation_rename(collection_id, old_path, new_path)
 
 
+def probe_write(client: globus_sdk.TransferClient, collection_id: str, missing_path: str) -> None:
+    """Ask Transfer to rename a path that does not exist onto itself plus a suffix: a write check with no effect.
+
+    Transfer checks the caller's write permission on both paths before looking at the storage, so
+    the answer is 403 (no write access here) or 404 (write access; nothing to rename). A rename of a
+    missing path can never change anything, unlike a mkdir probe of an existing folder, which
+    would recreate the folder if it was deleted in between.
+    """
+    with globus_errors(SERVICE):
+        client.operation_rename(collection_id, missing_path, missing_path + ".renamed")
+
+
 def new_submission_id(client: globus_sdk.TransferClient) -> str:
     """Ask Transfer for a fresh submission id (saved by the caller before submitting)."""
     with globus_errors(SERVICE):
