@@ -160,10 +160,24 @@ def test_rename_cannot_move_out_of_the_folder(live_portal, alice):
     assert response.status_code == 400 and "cannot contain" in response.text
 
 
-def test_read_only_collection_refuses_mkdir_inline(live_portal, alice):
-    response = _mkdir(live_portal, alice, PUBLIC, "/", "should-not-exist")
-    assert response.status_code == 403
-    assert 'id="mkdir-error"' in response.text
+def test_read_only_collection_offers_no_write_actions_and_refuses_a_crafted_mkdir_in_plain_words(
+    live_portal, alice
+):
+    page = alice.get(live_portal.url(f"/browse/{PUBLIC}"), params={"path": "/"}, timeout=30)
+    assert page.status_code == 200
+    assert "You can read this collection, not change it." in page.text
+    assert "/mkdir" not in page.text and "Delete selected" not in page.text and "Rename" not in page.text
+    assert "Transfer into this folder" not in page.text
+    # A form made by hand (or an access change since the page was drawn) is refused on the page.
+    fields = dict(form_fields(page.text, "/bookmarks"))
+    response = alice.post(
+        live_portal.url(f"/browse/{PUBLIC}/mkdir"),
+        data={"csrf_token": fields["csrf_token"], "path": "/", "name": "should-not-exist"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 403 and 'id="mkdir-error"' in response.text
+    assert "not write access" in response.text and "Denied by endpoint" not in response.text
 
 
 def test_unavailable_collection_shows_the_503_page(live_portal, alice):

@@ -3,8 +3,10 @@ consent repair for the mapped collection, and timeouts becoming the 503 page."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -55,7 +57,7 @@ def _review(portal, browser, destination_path, files=(), dirs=()):
         timeout=30,
     )
     assert panes.status_code == 200, panes.text[:500]
-    data = form_fields(panes.text, "/transfers/new")
+    data = form_fields(panes.text, "/transfers/start")  # the two-pane form; its review button posts to /new
     data += [("left_file", name) for name in files] + [("left_dir", name) for name in dirs]
     data.append(("direction", "left"))
     review = browser.post(portal.url("/transfers/new"), data=data, timeout=30)
@@ -201,6 +203,13 @@ def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice)
     assert "second.tif" in listing and "a b.tif" not in listing, "an uploaded list replaces the pasted one"
 
 
+def _input_value(html: str, name: str) -> str:
+    """The value of the text input `name` on a page (form_fields gives hidden fields only)."""
+    found = re.search(rf'<input type="text"[^>]* name="{name}" value="([^"]*)"', html)
+    assert found, f"no text input {name}"
+    return unescape(found.group(1))
+
+
 def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_portal, tmp_path):
     with extra_portal(live_portal.emulator, tmp_path / "instance") as portal:
         bob = portal.logged_in("bob")
@@ -228,7 +237,11 @@ def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_p
         resumed = follow_consent(portal, carol, interrupted, "carol")
         assert resumed.headers["Location"].endswith("/auth/resume")
         confirm = carol.get(portal.url("/auth/resume"), timeout=30)
-        replay = form_fields(confirm.text, "/transfers/batch")
+        # The batch form comes back as itself, filled in as it was typed, with a fresh one-time token.
+        assert "Here it is as you filled it in" in confirm.text
+        typed = {name: _input_value(confirm.text, name) for name in ("source_path", "destination_path", "label")}
+        assert typed == {"source_path": "/~/shared/", "destination_path": "/~/scratch/", "label": label}
+        replay = form_fields(confirm.text, "/transfers/batch") + list(typed.items())
         task_id = task_id_from(
             carol.post(portal.url("/transfers/batch"), data=replay, allow_redirects=False, timeout=30)
         )
