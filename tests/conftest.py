@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,15 @@ from typing import Any
 import pytest
 import requests
 
+from tests.waiting import wait_until
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Portal fixtures (portal_app, live_portal) live in their own module.
-pytest_plugins = ["tests.portal_fixtures", "tests.worker_fixtures"]
+# Fixture modules, one a line: portal_app/live_portal; the test users and logged-in clients.
+pytest_plugins = [
+    "tests.portal_fixtures",
+    "tests.users",
+    "tests.worker_fixtures",
+]
 STARTUP_TIMEOUT = 90
 
 
@@ -104,16 +109,17 @@ def start_emulator(instance_dir: Path, *extra_args: str) -> tuple[subprocess.Pop
     log = open(log_path, "ab")  # noqa: SIM115 - closed with the process below
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not manifest_path.exists():
+
+    def published() -> bool:
         if process.poll() is not None:
             pytest.fail(f"emulator exited with {process.returncode} during startup; log tail:\n{_log_tail(log_path)}")
-        if time.monotonic() > deadline:
-            stop_emulator(process)
-            pytest.fail(
-                f"emulator did not publish emulator.json in {STARTUP_TIMEOUT}s; log tail:\n{_log_tail(log_path)}"
-            )
-        time.sleep(0.05)
+        return manifest_path.exists()
+
+    try:
+        wait_until(published, STARTUP_TIMEOUT, "emulator.json")
+    except AssertionError:
+        stop_emulator(process)
+        pytest.fail(f"emulator did not publish emulator.json in {STARTUP_TIMEOUT}s; log tail:\n{_log_tail(log_path)}")
     running = RunningEmulator(instance_dir=instance_dir, log_path=log_path)
     running.reload_manifest()
     return process, running

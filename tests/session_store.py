@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -66,3 +67,22 @@ def plant_session(app, data: dict[str, Any]) -> str:
     with client.session_transaction() as session:
         session.update(data)
     return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def shift_stored_expiry(app, sid: str, seconds: float) -> None:
+    """Move the stored session's expiry by `seconds` without touching its data.
+
+    A test that marks the expiry this way sees at once whether a later request rewrote the session
+    (a rewrite sets it to now + the idle lifetime again), with no waiting for the clock to move.
+    """
+    key = _key(app, sid)
+    if _is_redis(app):
+        client = app.session_interface.client
+        client.pexpire(key, client.pttl(key) + int(seconds * 1000))
+        return
+    with app.app_context():
+        row = db.session.scalar(select(ServerSession).where(ServerSession.session_id == key))
+        assert row is not None and row.expiry is not None, f"no stored session {key!r}"
+        row.expiry = row.expiry + timedelta(seconds=seconds)
+        db.session.commit()
+        db.session.remove()
