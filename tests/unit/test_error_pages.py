@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Blueprint, abort
 
-from app.security.session_policy import CREATED_KEY, SEEN_KEY, USER_KEY
 from app.services.errors import (
     InvalidRequest,
     ReauthenticationRequired,
@@ -16,6 +14,7 @@ from app.services.errors import (
     RemotePermissionDenied,
     RemoteUnavailable,
 )
+from tests.users import logged_in
 
 errors_bp = Blueprint("raise_errors", __name__)
 DATA_ACCESS = (
@@ -107,12 +106,9 @@ def test_consent_needed_on_a_page_goes_to_login_and_back(client):
         assert session["_consent_request"]["scopes"] == [DATA_ACCESS]
 
 
-def test_consent_needed_by_a_post_keeps_the_form_for_replay(client):
-    _form_client(client)
-    now = int(time.time())
-    with client.session_transaction() as session:
-        # Only a logged-in user's form is kept, bound to that user (see consent.stash_owned_by).
-        session.update({USER_KEY: 4242, CREATED_KEY: now, SEEN_KEY: now})
+def test_consent_needed_by_a_post_keeps_the_form_for_replay(client, portal_app):
+    # Only a logged-in user's form is kept, bound to that user (see consent.stash_owned_by).
+    client = logged_in(portal_app, 4242, csrf_token="t0ken")
     response = client.post("/_raise/consent", data={"csrf_token": "t0ken", "path": "/new dir", "label": "x"})
     assert response.status_code == 302 and _login_next(response) == "/auth/resume"
     with client.session_transaction() as session:

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.identity import User
+from app.security.csrf import SESSION_KEY as CSRF_KEY
 from app.services.errors import InvalidRequest
 from app.unit_of_work import WriteOnGet, after_commit
+from tests.users import planted_client
 
 uow_bp = Blueprint("uow_probe", __name__)
 EVENTS: list[str] = []
@@ -56,10 +58,7 @@ def app(portal_app):
 
 
 def _client(app):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_csrf_token"] = "t"
-    return client
+    return planted_client(app, {CSRF_KEY: "t"})
 
 
 def _users(app) -> int:

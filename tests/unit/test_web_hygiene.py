@@ -8,8 +8,9 @@ import pytest
 from flask import Blueprint, render_template_string
 
 from app import create_app
-from app.security.session_policy import CREATED_KEY, SEEN_KEY, USER_KEY
+from app.security.session_policy import SEEN_KEY, USER_KEY
 from tests.portal_fixtures import build_migrated_app, portal_overrides
+from tests.users import logged_in
 
 hygiene_bp = Blueprint("hygiene", __name__)
 
@@ -116,20 +117,10 @@ def test_production_cookie_is_host_prefixed_and_secure_and_hsts_is_sent(tmp_path
     assert "Domain=" not in set_cookie
 
 
-def _logged_in_client(app, *, created_ago: int, seen_ago: int):
-    client = app.test_client()
-    now = int(time.time())
-    with client.session_transaction() as session:
-        session[USER_KEY] = 424242
-        session[CREATED_KEY] = now - created_ago
-        session[SEEN_KEY] = now - seen_ago
-    return client
-
-
 def test_idle_sessions_end(app):
     idle_limit = app.config["SESSION_IDLE_MINUTES"] * 60
-    client = _logged_in_client(
-        app, created_ago=idle_limit + 100, seen_ago=idle_limit + app.config["SESSION_SEEN_REFRESH_SECONDS"] + 10
+    client = logged_in(
+        app, 424242, created_ago=idle_limit + 100, seen_ago=idle_limit + app.config["SESSION_SEEN_REFRESH_SECONDS"] + 10
     )
     page = client.get("/")
     assert b"session has expired" in page.data
@@ -139,14 +130,14 @@ def test_idle_sessions_end(app):
 
 def test_sessions_end_after_the_absolute_limit_even_when_active(app):
     absolute = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
-    client = _logged_in_client(app, created_ago=absolute + 5, seen_ago=5)
+    client = logged_in(app, 424242, created_ago=absolute + 5, seen_ago=5)
     client.get("/")
     with client.session_transaction() as session:
         assert USER_KEY not in session
 
 
 def test_active_sessions_continue(app):
-    client = _logged_in_client(app, created_ago=600, seen_ago=120)
+    client = logged_in(app, 424242, created_ago=600, seen_ago=120)
     client.get("/no-such-page")
     with client.session_transaction() as session:
         assert session[USER_KEY] == 424242 and session[SEEN_KEY] >= int(time.time()) - 5
