@@ -8,16 +8,10 @@ import pytest
 
 from app.services import collections
 from app.services.errors import InvalidRequest, RemoteNotFound
-from tests.integration.researcher_support import collection_id
+from tests.emulator.transfer_clients import collection_id
 
 CAMPUS = collection_id("campus-cluster")
 CRYOEM_SHARED = collection_id("cryoem-shared")
-
-
-@pytest.fixture(scope="module")
-def alice_id(live_portal):
-    live_portal.logged_in("alice")
-    return live_portal.user_id("alice")
 
 
 def test_search_by_text_and_scope(live_portal, alice_id):

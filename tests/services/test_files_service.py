@@ -8,17 +8,11 @@ import pytest
 
 from app.services import files
 from app.services.errors import InvalidRequest, RemotePermissionDenied
-from tests.integration.researcher_support import collection_id
+from tests.emulator.transfer_clients import collection_id
 
 LAB_ARCHIVE = collection_id("lab-archive")
 CRYOEM_SHARED = collection_id("cryoem-shared")
 PUBLIC = collection_id("public-reference")
-
-
-@pytest.fixture(scope="module")
-def alice_id(live_portal):
-    live_portal.logged_in("alice")
-    return live_portal.user_id("alice")
 
 
 @pytest.fixture(scope="module")

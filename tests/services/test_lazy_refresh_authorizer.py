@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from app.extensions import db
-from app.models import User
-from app.services import token_records
 from app.services.globus.clients import LazyLoginRefreshTokenAuthorizer
 from app.services.user_clients import transfer_client
+from tests.users import placeholder_tokens, portal_user
 
 TRANSFER = "transfer.api.globus.org"
 
 
-def _store_tokens(app, *, expires_in: int) -> int:
-    with app.app_context():
-        user = User(primary_identity_id="id-lazy-refresh", username="lazy-refresh")
-        db.session.add(user)
-        db.session.commit()
-        token_records.save_token(
-            user.id,
-            TRANSFER,
-            scopes="urn:globus:auth:scope:transfer.api.globus.org:all",
-            expires_at=int(time.time()) + expires_in,
-            access_token="access-token-of-user-7",
-            refresh_token="refresh-token-of-user-7",
-        )
-        return user.id
-
-
 def test_a_valid_access_token_is_used_without_building_a_login_client(portal_app):
-    user_id = _store_tokens(portal_app, expires_in=3600)
+    user_id = portal_user(portal_app, "dave", tokens=placeholder_tokens("dave", refresh=True))
     with portal_app.test_request_context():
         authorizer = transfer_client(user_id).authorizer
         assert isinstance(authorizer, LazyLoginRefreshTokenAuthorizer)
-        assert authorizer.get_authorization_header() == "Bearer access-token-of-user-7"
+        assert authorizer.get_authorization_header() == f"Bearer access-dave-{TRANSFER}"
         assert authorizer._login_client is None
 
 
 def test_a_401_still_asks_the_login_client_for_a_refresh(portal_app):
-    user_id = _store_tokens(portal_app, expires_in=3600)
+    user_id = portal_user(portal_app, "dave", tokens=placeholder_tokens("dave", refresh=True))
     # Without portal credentials the lazily built login client cannot exist: the refresh
     # attempt after a 401 (the SDK retries with a fresh header) shows up as that configuration error instead of a silent reuse.
     portal_app.config["GLOBUS_CLIENT_SECRET"] = None
@@ -55,7 +35,7 @@ def test_a_401_still_asks_the_login_client_for_a_refresh(portal_app):
 
 
 def test_the_login_client_is_built_once_and_keeps_the_portal_settings(portal_app):
-    user_id = _store_tokens(portal_app, expires_in=3600)
+    user_id = portal_user(portal_app, "dave", tokens=placeholder_tokens("dave", refresh=True))
     with portal_app.test_request_context():
         authorizer = transfer_client(user_id).authorizer
         first = authorizer.auth_client

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import PendingRevocation, StoredToken, User
-from app.services import token_records
+from app.models import PendingRevocation, StoredToken
 from app.services.revocations import discard_user_tokens
 from tests.emulator.helpers import login_user_tokens
 from tests.portal_fixtures import build_migrated_app, portal_overrides
+from tests.users import portal_user
 
 SCOPES = ["openid", "urn:globus:auth:scope:transfer.api.globus.org:all"]
 
@@ -48,20 +48,9 @@ def test_revocations_that_fail_are_queued_encrypted_and_retried_by_the_cli(emula
     tokens = login_user_tokens(emulator, "dave", SCOPES, refresh_tokens=True)
     access_tokens = [data["access_token"] for data in tokens.values()]
 
+    user_id = portal_user(auth_down, "dave", tokens=tokens)
     with auth_down.app_context():
-        user = User(primary_identity_id=emulator.user("dave")["identity_id"], username="dave@example.edu")
-        db.session.add(user)
-        db.session.commit()
-        for resource_server, data in tokens.items():
-            token_records.save_token(
-                user.id,
-                resource_server,
-                scopes=data["scope"],
-                expires_at=data["expires_at_seconds"],
-                access_token=data["access_token"],
-                refresh_token=data["refresh_token"],
-            )
-        report = discard_user_tokens(user.id)
+        report = discard_user_tokens(user_id)
         assert report.revoked == 0 and report.pending == 2 * len(tokens)
         assert db.session.scalar(select(func.count()).select_from(StoredToken)) == 0
         pending = db.session.scalars(select(PendingRevocation).order_by(PendingRevocation.id)).all()

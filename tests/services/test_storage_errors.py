@@ -27,16 +27,10 @@ from app.services.errors import (
     StorageRefused,
 )
 from app.services.globus.errors import globus_errors
-from tests.integration.researcher_support import collection_id
+from tests.emulator.transfer_clients import collection_id
 
 LAB_ARCHIVE = collection_id("lab-archive")
 PUBLIC = collection_id("public-reference")
-
-
-@pytest.fixture(scope="module")
-def alice_id(live_portal):
-    live_portal.logged_in("alice")
-    return live_portal.user_id("alice")
 
 
 @pytest.fixture

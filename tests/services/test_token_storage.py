@@ -14,23 +14,17 @@ from globus_sdk.token_storage import TokenStorageData
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import PendingRevocation, StoredToken, User
+from app.models import PendingRevocation, StoredToken
 from app.security.keyring_config import current_keyring
 from app.security.token_cipher import TokenDecryptionError, TokenKeyring, generate_key_line, key_id_of
 from app.services import token_records
 from app.services.globus.token_store import SqlTokenStorage
 from app.services.token_records import rotate_to_primary_key
 from tests.portal_fixtures import external_database_url
+from tests.users import portal_user
 
 ACCESS = "AgAccessTokenForTests0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
 REFRESH = "AgRefreshTokenForTests0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
-
-
-def _user(username: str) -> int:
-    user = User(primary_identity_id=f"id-{username}", username=username)
-    db.session.add(user)
-    db.session.commit()
-    return user.id
 
 
 def _save(
@@ -55,7 +49,7 @@ def _database_bytes(app) -> bytes:
 @pytest.mark.skipif(external_database_url() is not None, reason="inspects the SQLite file itself")
 def test_raw_sqlite_files_contain_no_token_string(portal_app):
     with portal_app.app_context():
-        user_id = _user("alice")
+        user_id = portal_user(portal_app, "alice", tokens={})
         _save(user_id)
         _save(user_id, "auth.globus.org", access=ACCESS[::-1], refresh=REFRESH[::-1])
         assert token_records.read_token(user_id, "transfer.api.globus.org").access_token == ACCESS
@@ -71,7 +65,7 @@ def test_postgresql_dump_contains_no_token_string(portal_app):
     if shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
     with portal_app.app_context():
-        user_id = _user("alice")
+        user_id = portal_user(portal_app, "alice", tokens={})
         _save(user_id)
     url = urlsplit(external_database_url().replace("postgresql+psycopg", "postgresql"))
     env = {**os.environ, "PGPASSWORD": url.password or ""}
@@ -88,7 +82,7 @@ def test_postgresql_dump_contains_no_token_string(portal_app):
 
 def test_a_ciphertext_copied_to_another_users_row_fails(portal_app):
     with portal_app.app_context():
-        alice, bob = _user("alice"), _user("bob")
+        alice, bob = portal_user(portal_app, "alice", tokens={}), portal_user(portal_app, "bob", tokens={})
         _save(alice, access=ACCESS)
         _save(bob, access="AgBobsOwnToken")
         alices_value = db.session.scalar(select(StoredToken.access_token_enc).where(StoredToken.user_id == alice))
@@ -108,7 +102,7 @@ def test_a_ciphertext_copied_to_another_users_row_fails(portal_app):
 
 def test_a_ciphertext_moved_between_columns_or_services_fails(portal_app):
     with portal_app.app_context():
-        alice = _user("alice")
+        alice = portal_user(portal_app, "alice", tokens={})
         _save(alice)
         _save(alice, "search.api.globus.org")
         row = db.session.scalar(select(StoredToken).where(StoredToken.resource_server == "transfer.api.globus.org"))
@@ -128,7 +122,7 @@ def test_a_ciphertext_moved_between_columns_or_services_fails(portal_app):
 
 def test_rotation_leaves_no_row_under_the_old_key(portal_app):
     with portal_app.app_context():
-        alice, bob = _user("alice"), _user("bob")
+        alice, bob = portal_user(portal_app, "alice", tokens={}), portal_user(portal_app, "bob", tokens={})
         for user_id in (alice, bob):
             _save(user_id)
             _save(user_id, "auth.globus.org", refresh=None)
@@ -164,7 +158,7 @@ def test_rotation_leaves_no_row_under_the_old_key(portal_app):
 
 def test_writes_are_versioned_and_keep_the_refresh_token_when_omitted(portal_app):
     with portal_app.app_context():
-        alice = _user("alice")
+        alice = portal_user(portal_app, "alice", tokens={})
         assert _save(alice) == 1
         assert _save(alice, access="AgSecondAccess", refresh=None) == 2
         record = token_records.read_token(alice, "transfer.api.globus.org")
@@ -173,7 +167,7 @@ def test_writes_are_versioned_and_keep_the_refresh_token_when_omitted(portal_app
 
 def test_a_stale_writer_retries_instead_of_overwriting_blindly(portal_app):
     with portal_app.app_context():
-        alice = _user("alice")
+        alice = portal_user(portal_app, "alice", tokens={})
         _save(alice)
         # Simulate another process's refresh landing between our read and our write: the first
         # UPDATE ... WHERE version = 1 then matches no row and the writer must re-read.
@@ -204,7 +198,7 @@ def test_a_stale_writer_retries_instead_of_overwriting_blindly(portal_app):
 
 def test_concurrent_refreshes_from_many_threads_all_land(portal_app):
     with portal_app.app_context():
-        alice = _user("alice")
+        alice = portal_user(portal_app, "alice", tokens={})
         _save(alice)
     errors: list[BaseException] = []
 

@@ -12,16 +12,10 @@ from app.extensions import db
 from app.models.tracked_task import TrackedTask, TransferSubmission
 from app.services import submissions, transfers
 from app.services.errors import InvalidRequest
-from tests.integration.researcher_support import collection_id
+from tests.emulator.transfer_clients import collection_id
 
 CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
-
-
-@pytest.fixture(scope="module")
-def alice_id(live_portal):
-    live_portal.logged_in("alice")
-    return live_portal.user_id("alice")
 
 
 def _request(label):

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import threading
-import time
 from http.client import HTTPMessage
 
 import requests
 from requests.cookies import MockRequest, MockResponse, RequestsCookieJar
 
-from app.extensions import db
-from app.models import User
-from app.services import token_records
 from app.services.user_clients import login_client, search_client, transfer_client
-
-
-def _user_with_tokens(app, username: str) -> int:
-    with app.app_context():
-        user = User(primary_identity_id=f"id-{username}", username=username)
-        db.session.add(user)
-        db.session.commit()
-        for resource_server in ("transfer.api.globus.org", "search.api.globus.org"):
-            token_records.save_token(
-                user.id,
-                resource_server,
-                scopes="scope",
-                expires_at=int(time.time()) + 3600,
-                access_token=f"access-{username}",
-                refresh_token=None,
-            )
-        return user.id
+from tests.users import portal_user
 
 
 def test_clients_of_one_thread_share_a_transport_and_other_threads_get_their_own(portal_app):
-    alice, bob = _user_with_tokens(portal_app, "alice"), _user_with_tokens(portal_app, "bob")
+    alice, bob = portal_user(portal_app, "alice"), portal_user(portal_app, "bob")
     with portal_app.test_request_context():
         first = transfer_client(alice).transport
         assert transfer_client(bob).transport is first
@@ -53,7 +33,7 @@ def test_clients_of_one_thread_share_a_transport_and_other_threads_get_their_own
 
 
 def test_the_shared_transport_keeps_no_cookie_a_response_set(portal_app):
-    user_id = _user_with_tokens(portal_app, "carol")
+    user_id = portal_user(portal_app, "carol")
     with portal_app.test_request_context():
         shared_jar = transfer_client(user_id).transport.session.cookies
     request = MockRequest(requests.Request("GET", "https://transfer.api.globus.org/v0.10/task_list").prepare())
