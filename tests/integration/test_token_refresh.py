@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,10 +13,13 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import StoredToken
 from app.services import token_records
+from app.services.globus.clients import LazyLoginRefreshTokenAuthorizer
 from app.services.globus.errors import globus_errors
 from app.services.user_clients import transfer_client
+from tests.users import logged_in
 
 TRANSFER = "transfer.api.globus.org"
+PARALLEL = 10
 
 
 def _portal_login_client(live_portal) -> globus_sdk.ConfidentialAppAuthClient:
@@ -32,7 +36,7 @@ def _list_public_collection(live_portal, user_id: int) -> list[str]:
 
 
 def test_an_expired_access_token_is_refreshed_and_the_new_one_stored(live_portal):
-    live_portal.logged_in("carol")
+    logged_in(live_portal, "carol")
     user_id = live_portal.user_id("carol")
     with live_portal.context():
         before = token_records.read_token(user_id, TRANSFER)
@@ -55,7 +59,7 @@ def test_an_expired_access_token_is_refreshed_and_the_new_one_stored(live_portal
 
 
 def test_an_access_token_revoked_upstream_is_replaced_after_the_401(live_portal):
-    live_portal.logged_in("carol")
+    logged_in(live_portal, "carol")
     user_id = live_portal.user_id("carol")
     with live_portal.context():
         before = token_records.read_token(user_id, TRANSFER)
@@ -69,7 +73,7 @@ def test_an_access_token_revoked_upstream_is_replaced_after_the_401(live_portal)
 
 
 def test_a_revoked_refresh_token_means_log_in_again(live_portal):
-    browser = live_portal.logged_in("carol")
+    browser = logged_in(live_portal, "carol")
     user_id = live_portal.user_id("carol")
     with live_portal.context():
         record = token_records.read_token(user_id, TRANSFER)
@@ -94,7 +98,7 @@ def test_a_revoked_refresh_token_means_log_in_again(live_portal):
 
 
 def test_a_missing_token_row_means_log_in_again_not_a_redirect_loop(live_portal):
-    browser = live_portal.logged_in("carol")
+    browser = logged_in(live_portal, "carol")
     user_id = live_portal.user_id("carol")
     with live_portal.context():
         token_records.delete_tokens(user_id, TRANSFER)
@@ -110,7 +114,7 @@ def test_a_missing_token_row_means_log_in_again_not_a_redirect_loop(live_portal)
 
 def test_ten_parallel_requests_with_an_expired_token_refresh_it_once(live_portal, monkeypatch):
     # Found by the outside review: 10 parallel page loads after expiry made 19 refreshes.
-    browser = live_portal.logged_in("bob")
+    browser = logged_in(live_portal, "bob")
     user_id = live_portal.user_id("bob")
     with live_portal.context():
         db.session.execute(
@@ -120,13 +124,27 @@ def test_ten_parallel_requests_with_an_expired_token_refresh_it_once(live_portal
         )
         db.session.commit()
     refreshes = []
+    found_expired = []  # one entry per request that found the token expired and wants a refresh
+    all_found_expired = threading.Event()
+    guard = threading.Lock()
     real_refresh = globus_sdk.ConfidentialAppAuthClient.oauth2_refresh_token
+    real_get_new_access_token = LazyLoginRefreshTokenAuthorizer._get_new_access_token
+
+    def counted_get_new_access_token(self):
+        with guard:
+            found_expired.append(1)
+            if len(found_expired) >= PARALLEL:
+                all_found_expired.set()
+        return real_get_new_access_token(self)
 
     def counted_refresh(self, *args, **kwargs):
         refreshes.append(1)
-        time.sleep(0.2)  # a slow Auth answer widens the race this test is about
+        # The refresh answers only once every request has found the token expired, so all ten
+        # certainly overlap it (a barrier, not a slow answer that makes the overlap likely).
+        all_found_expired.wait(timeout=60)
         return real_refresh(self, *args, **kwargs)
 
+    monkeypatch.setattr(LazyLoginRefreshTokenAuthorizer, "_get_new_access_token", counted_get_new_access_token)
     monkeypatch.setattr(globus_sdk.ConfidentialAppAuthClient, "oauth2_refresh_token", counted_refresh)
     collection = live_portal.emulator.collection("public-reference")["id"]
     cookie = browser.cookies.get("gateway_session")
@@ -136,7 +154,8 @@ def test_ten_parallel_requests_with_an_expired_token_refresh_it_once(live_portal
             tab.cookies.set("gateway_session", cookie)
             return tab.get(live_portal.url(f"/browse/{collection}"), timeout=60).status_code
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        statuses = list(pool.map(load_page, range(10)))
-    assert statuses == [200] * 10
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        statuses = list(pool.map(load_page, range(PARALLEL)))
+    assert all_found_expired.is_set(), f"only {len(found_expired)} of {PARALLEL} requests found the token expired"
+    assert statuses == [200] * PARALLEL
     assert len(refreshes) == 1
