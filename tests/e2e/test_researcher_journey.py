@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.integration.researcher_support import collection_id
+from tests.emulator.transfer_clients import collection_id
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -7,29 +7,23 @@ gets its own emulator and portal database (thrown away afterwards) instead of th
 from __future__ import annotations
 
 import secrets
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.security.csrf import SESSION_KEY
-from app.security.session_policy import CREATED_KEY, SEEN_KEY, USER_KEY
+from app.security import session_policy
+from app.security.csrf import SESSION_KEY as CSRF_KEY
+from app.security.session_policy import SEEN_KEY, USER_KEY
 from tests.conftest import RunningEmulator, start_emulator, stop_emulator
-from tests.emulator.helpers import run_browser
+from tests.emulator.transfer_clients import collection_id
 from tests.portal_fixtures import build_migrated_app, portal_overrides
+from tests.users import logged_in, planted_client
 
 ANONYMOUS_CSRF = "an-anonymous-visitors-csrf-token-for-the-fuzz"
 CALLBACK = "http://localhost/auth/callback"  # what url_for(_external=True) gives in the test client
-
-
-def collection_id(slug: str) -> str:
-    """The stable id of a seeded emulator collection."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:collection:{slug}"))
 
 
 @dataclass
@@ -46,16 +40,9 @@ class FuzzPortal:
     def client(self, username: str | None) -> FlaskClient:
         """A fresh test client with a planted session: a user who really logged in, or an anonymous
         visitor who loaded a page (so has a CSRF token and the POSTs reach login_required)."""
-        client = self.app.test_client()
-        now = int(time.time())
-        with client.session_transaction() as session:
-            session[SEEN_KEY] = now
-            session[SESSION_KEY] = self.csrf(username)
-            if username is not None:
-                session.permanent = True
-                session[USER_KEY] = self.users[username][0]
-                session[CREATED_KEY] = now
-        return client
+        if username is None:
+            return planted_client(self.app, {SEEN_KEY: int(session_policy.clock()), CSRF_KEY: ANONYMOUS_CSRF})
+        return logged_in(self.app, self.users[username][0], created_ago=0, csrf_token=self.csrf(username))
 
     def csrf(self, username: str | None) -> str:
         """The CSRF token of that user's session (or of an anonymous visitor's)."""
@@ -63,17 +50,9 @@ class FuzzPortal:
 
 
 def _log_in(app: Flask, emulator: RunningEmulator, username: str) -> tuple[int, str]:
-    """The whole login in-process: /login, the emulator's forms over HTTP, then /auth/callback."""
-    client = app.test_client()
-    start = client.get("/login")
-    assert start.status_code == 302, start.data[:500]
-    result = run_browser(emulator, start.headers["Location"], username)
-    callback = urlsplit(result.redirect_url)
-    assert callback.path == "/auth/callback", result.redirect_url
-    done = client.get(callback.path, query_string=parse_qs(callback.query))
-    assert done.status_code == 302, done.data[:800]
-    with client.session_transaction() as session:
-        return session[USER_KEY], session[SESSION_KEY]
+    """The whole login in-process (tests/users.py); returns the user id and CSRF token it left."""
+    with logged_in(app, username, emulator=emulator).session_transaction() as session:
+        return session[USER_KEY], session[CSRF_KEY]
 
 
 def _real_bookmark_and_task(portal: FuzzPortal) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -18,13 +16,9 @@ import requests
 from werkzeug.serving import make_server
 
 from tests.portal_fixtures import LivePortal, build_migrated_app, portal_overrides
+from tests.waiting import wait_until
 
 TASK_WAIT_SECONDS = 120
-
-
-def collection_id(slug: str) -> str:
-    """The stable id of a seeded emulator collection."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:collection:{slug}"))
 
 
 class _Forms(HTMLParser):
@@ -76,15 +70,15 @@ def form_fields(html: str, action_contains: str) -> list[tuple[str, str]]:
 
 def wait_for_task(portal: LivePortal, browser: requests.Session, task_id: str) -> dict[str, Any]:
     """Poll the portal's progress JSON until the task is done; returns the last document."""
-    deadline = time.monotonic() + TASK_WAIT_SECONDS
-    while True:
+    last: dict[str, Any] = {}
+
+    def done() -> dict[str, Any] | None:
         response = browser.get(portal.url(f"/tasks/{task_id}/progress"), timeout=30)
         assert response.status_code == 200, response.text[:300]
-        document = response.json()
-        if document["is_done"]:
-            return document
-        assert time.monotonic() < deadline, f"task {task_id} still {document['status']} after {TASK_WAIT_SECONDS}s"
-        time.sleep(0.25)
+        last.update(response.json())
+        return dict(last) if last["is_done"] else None
+
+    return wait_until(done, TASK_WAIT_SECONDS, lambda: f"task {task_id} still {last.get('status')}")
 
 
 def task_id_from(response: requests.Response) -> str:

@@ -9,6 +9,7 @@ import requests
 
 from app.services import token_records
 from tests.portal_fixtures import csrf_from
+from tests.users import logged_in
 
 DATA_ACCESS = "https://auth.globus.org/scopes/{}/data_access"
 
@@ -31,7 +32,7 @@ def _follow_consent_login(
 
 
 def test_a_page_needing_consent_returns_to_the_page_after_login(live_portal):
-    browser = live_portal.logged_in("alice")
+    browser = logged_in(live_portal, "alice")
     page = f"/_probe/ls/{_campus(live_portal)}?json=1"
     first = browser.get(live_portal.url(page), allow_redirects=False, timeout=30)
     assert parse_qs(urlsplit(first.headers["Location"]).query)["next"] == [page]
@@ -47,7 +48,7 @@ def test_a_page_needing_consent_returns_to_the_page_after_login(live_portal):
 
 
 def test_a_form_interrupted_by_consent_is_offered_back_and_nothing_is_lost(live_portal):
-    browser = live_portal.logged_in("bob")
+    browser = logged_in(live_portal, "bob")
     campus = _campus(live_portal)
     new_dir = f"/scratch/bob/consent-{uuid.uuid4().hex[:8]}"
     dashboard = browser.get(live_portal.url("/"), timeout=30)

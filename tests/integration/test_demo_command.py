@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from tests.waiting import wait_until
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -73,7 +75,7 @@ def test_demo_starts_prints_logins_and_stops_every_child_on_sigterm(tmp_path):
         assert "alice@example.edu" in text and "alice-demo-password" in text
 
         login = requests.get(f"http://127.0.0.1:{portal_port}/login", allow_redirects=False, timeout=10)
-        assert login.status_code in (302, 303)
+        assert login.status_code == 302
         assert login.headers["Location"].startswith(f"http://127.0.0.1:{emulator_port}/auth/v2/oauth2/authorize?")
 
         demo.send_signal(signal.SIGTERM)
@@ -82,8 +84,6 @@ def test_demo_starts_prints_logins_and_stops_every_child_on_sigterm(tmp_path):
         if demo.poll() is None:
             demo.kill()
             demo.wait(timeout=10)
-    deadline = time.monotonic() + 20
-    while (_accepts_connections(portal_port) or _accepts_connections(emulator_port)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not _accepts_connections(portal_port), "the portal outlived the demo"
-    assert not _accepts_connections(emulator_port), "the emulator outlived the demo"
+    # The demo has exited; its children may take a moment longer to let go of their ports.
+    wait_until(lambda: not _accepts_connections(portal_port), 20, "the portal outlived the demo")
+    wait_until(lambda: not _accepts_connections(emulator_port), 20, "the emulator outlived the demo")

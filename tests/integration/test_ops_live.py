@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import StoredToken
 from app.services.globus.errors import globus_errors
 from app.services.user_clients import transfer_client
+from tests.users import logged_in
 
 TRANSFER = "transfer.api.globus.org"
 
@@ -21,7 +22,7 @@ def sample(name: str, **labels) -> float:
 
 
 def test_login_marks_auth_reachable_and_a_refresh_is_counted(live_portal):
-    live_portal.logged_in("carol")
+    logged_in(live_portal, "carol")
     ready = requests.get(live_portal.url("/readyz"), timeout=30)
     assert ready.status_code == 200
     assert ready.json()["checks"]["globus_auth"]["last_success_at"] is not None

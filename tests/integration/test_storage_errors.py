@@ -12,22 +12,13 @@ import uuid
 import pytest
 from markupsafe import escape
 
-from tests.integration.researcher_support import (
-    AnsweringProxy,
-    collection_id,
-    extra_portal,
-    form_fields,
-)
+from tests.emulator.transfer_clients import collection_id
+from tests.integration.researcher_support import AnsweringProxy, extra_portal, form_fields
+from tests.users import logged_in
 
 LAB_ARCHIVE = collection_id("lab-archive")
 PUBLIC = collection_id("public-reference")
 OUTAGE = "Globus Transfer is not responding"
-
-
-@pytest.fixture(scope="module")
-def alice(live_portal):
-    """A browser logged in as Alice."""
-    return live_portal.logged_in("alice")
 
 
 def _mkdir(portal, browser, collection, parent, name):
@@ -43,10 +34,10 @@ def _new_folder(portal, browser) -> str:
     return f"/~/{name}/"
 
 
-def test_mkdir_onto_an_existing_name_is_a_409_inline_keeping_the_name(live_portal, alice):
-    parent = _new_folder(live_portal, alice)
-    assert _mkdir(live_portal, alice, LAB_ARCHIVE, parent, "results").status_code == 302
-    again = _mkdir(live_portal, alice, LAB_ARCHIVE, parent, "results")
+def test_mkdir_onto_an_existing_name_is_a_409_inline_keeping_the_name(live_portal, alice_browser):
+    parent = _new_folder(live_portal, alice_browser)
+    assert _mkdir(live_portal, alice_browser, LAB_ARCHIVE, parent, "results").status_code == 302
+    again = _mkdir(live_portal, alice_browser, LAB_ARCHIVE, parent, "results")
     assert again.status_code == 409, again.text[:500]
     assert OUTAGE not in again.text and "Try again" not in again.text
     assert 'id="mkdir-error"' in again.text and "already exists" in again.text
@@ -54,16 +45,16 @@ def test_mkdir_onto_an_existing_name_is_a_409_inline_keeping_the_name(live_porta
     assert f'value="{escape(parent)}"' in again.text, "still the folder the user was in"
 
 
-def test_rename_onto_an_existing_name_is_a_409_on_the_rename_form(live_portal, alice):
-    parent = _new_folder(live_portal, alice)
+def test_rename_onto_an_existing_name_is_a_409_on_the_rename_form(live_portal, alice_browser):
+    parent = _new_folder(live_portal, alice_browser)
     for name in ("first", "second"):
-        assert _mkdir(live_portal, alice, LAB_ARCHIVE, parent, name).status_code == 302
-    form = alice.get(
+        assert _mkdir(live_portal, alice_browser, LAB_ARCHIVE, parent, name).status_code == 302
+    form = alice_browser.get(
         live_portal.url(f"/browse/{LAB_ARCHIVE}/rename"), params={"path": parent, "name": "first"}, timeout=30
     )
     fields = dict(form_fields(form.text, "/rename"))
     fields["new_name"] = "second"
-    refused = alice.post(
+    refused = alice_browser.post(
         live_portal.url(f"/browse/{LAB_ARCHIVE}/rename"), data=fields, allow_redirects=False, timeout=60
     )
     assert refused.status_code == 409, refused.text[:500]
@@ -72,8 +63,8 @@ def test_rename_onto_an_existing_name_is_a_409_on_the_rename_form(live_portal, a
     assert 'value="second"' in refused.text, "what was typed is kept"
 
 
-def test_a_file_in_the_path_box_is_a_400_beside_the_path_box(live_portal, alice):
-    page = alice.get(
+def test_a_file_in_the_path_box_is_a_400_beside_the_path_box(live_portal, alice_browser):
+    page = alice_browser.get(
         live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": "/~/shared/measurements_001.csv"}, timeout=60
     )
     assert page.status_code == 400, page.text[:500]
@@ -82,13 +73,15 @@ def test_a_file_in_the_path_box_is_a_400_beside_the_path_box(live_portal, alice)
     assert 'value="/~/shared/measurements_001.csv"' in page.text, "the typed path is kept"
 
 
-def test_an_offline_collection_names_the_collection_not_transfer(live_portal, alice):
+def test_an_offline_collection_names_the_collection_not_transfer(live_portal, alice_browser):
     emulator = live_portal.emulator
     assert emulator.control_post(f"collections/{PUBLIC}/availability", {"available": False}).status_code == 200
     try:
-        page = alice.get(live_portal.url(f"/browse/{PUBLIC}"), timeout=60)
-        probe = alice.get(live_portal.url(f"/_probe/ls/{PUBLIC}"), timeout=60)
-        as_json = alice.get(live_portal.url(f"/_probe/ls/{PUBLIC}"), headers={"Accept": "application/json"}, timeout=60)
+        page = alice_browser.get(live_portal.url(f"/browse/{PUBLIC}"), timeout=60)
+        probe = alice_browser.get(live_portal.url(f"/_probe/ls/{PUBLIC}"), timeout=60)
+        as_json = alice_browser.get(
+            live_portal.url(f"/_probe/ls/{PUBLIC}"), headers={"Accept": "application/json"}, timeout=60
+        )
     finally:
         emulator.control_post(f"collections/{PUBLIC}/availability", {"available": True})
     assert page.status_code == 503 and page.headers.get("Retry-After")
@@ -113,7 +106,7 @@ def proxied(live_portal, tmp_path):
             GLOBUS_MAX_RETRIES=0,
         ) as portal,
     ):
-        yield portal, proxy, portal.logged_in("alice")
+        yield portal, proxy, logged_in(portal, "alice")
 
 
 def test_a_storage_permission_error_is_a_403_inline(proxied):

@@ -8,16 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.integration.researcher_support import collection_id, form_fields, task_id_from, wait_for_task
+from tests.emulator.transfer_clients import collection_id
+from tests.integration.researcher_support import form_fields, task_id_from, wait_for_task
+from tests.users import logged_in
 
 CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
-
-
-@pytest.fixture(scope="module")
-def bob(live_portal):
-    """A browser logged in as Bob (a lab member who may write to the Lab Archive)."""
-    return live_portal.logged_in("bob")
 
 
 @pytest.fixture
@@ -45,41 +41,41 @@ def _batch(portal, browser, lines, *, label, **options):
     return task_id_from(browser.post(portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30))
 
 
-def test_task_page_progress_events_and_files(live_portal, bob):
+def test_task_page_progress_events_and_files(live_portal, bob_browser):
     label = f"files {uuid.uuid4().hex[:6]}"
     task_id = _batch(
         live_portal,
-        bob,
+        bob_browser,
         "'run 01/img_0001.tif' a.tif\n'run 01/missing.tif' m.tif\n",
         label=label,
         skip_source_errors="on",
         sync_level="exists",
     )
-    page = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30)
+    page = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30)
     assert page.status_code == 200
     assert 'data-progress-url="/tasks/' in page.text and "<progress" in page.text and 'aria-live="polite"' in page.text
     assert "<script" not in page.text.replace('<script src="/static/js/', "")  # only our own files, no inline code
-    done = wait_for_task(live_portal, bob, task_id)
+    done = wait_for_task(live_portal, bob_browser, task_id)
     assert done["status"] == "SUCCEEDED" and done["percent"] == 100 and done["is_done"]
     assert done["files_transferred"] == 1 and done["skipped_errors"] == 1
-    finished = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
+    finished = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     assert "Succeeded" in finished and "Events" in finished
-    successful = bob.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
+    successful = bob_browser.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
     assert "/~/run 01/img_0001.tif" in successful and f"/browse/{LAB_ARCHIVE}?path=" in successful
-    skipped = bob.get(live_portal.url(f"/tasks/{task_id}/skipped"), timeout=30).text
+    skipped = bob_browser.get(live_portal.url(f"/tasks/{task_id}/skipped"), timeout=30).text
     assert "missing.tif" in skipped
 
 
-def test_task_list_filters_and_pages(live_portal, bob):
+def test_task_list_filters_and_pages(live_portal, bob_browser):
     prefix = f"paging-{uuid.uuid4().hex[:6]}"
-    ids = [_batch(live_portal, bob, "README.txt r.txt\n", label=f"{prefix} {n:02d}") for n in range(27)]
-    first = bob.get(live_portal.url("/tasks/"), params={"label": prefix}, timeout=30).text
+    ids = [_batch(live_portal, bob_browser, "README.txt r.txt\n", label=f"{prefix} {n:02d}") for n in range(27)]
+    first = bob_browser.get(live_portal.url("/tasks/"), params={"label": prefix}, timeout=30).text
     assert "of 27 tasks" in first and 'rel="next"' in first
     assert f"/tasks/{ids[-1]}" in first, "newest first"
-    second = bob.get(live_portal.url("/tasks/"), params={"label": prefix, "offset": 25}, timeout=30).text
+    second = bob_browser.get(live_portal.url("/tasks/"), params={"label": prefix, "offset": 25}, timeout=30).text
     assert f"/tasks/{ids[0]}" in second and 'rel="next"' not in second
     today = date.today()
-    in_range = bob.get(
+    in_range = bob_browser.get(
         live_portal.url("/tasks/"),
         params={
             "label": prefix,
@@ -90,57 +86,61 @@ def test_task_list_filters_and_pages(live_portal, bob):
         timeout=30,
     ).text
     assert "of 27 tasks" in in_range
-    deletions = bob.get(live_portal.url("/tasks/"), params={"label": prefix, "type": "DELETE"}, timeout=30).text
+    deletions = bob_browser.get(live_portal.url("/tasks/"), params={"label": prefix, "type": "DELETE"}, timeout=30).text
     assert "No tasks match these filters" in deletions
-    refused = bob.get(live_portal.url("/tasks/"), params={"from": "yesterday"}, timeout=30)
+    refused = bob_browser.get(live_portal.url("/tasks/"), params={"from": "yesterday"}, timeout=30)
     assert refused.status_code == 400 and "Dates look like" in refused.text
 
 
-def test_cancel_then_resubmit_with_the_same_options(live_portal, bob, slow_transfers):
+def test_cancel_then_resubmit_with_the_same_options(live_portal, bob_browser, slow_transfers):
     label = f"cancel {uuid.uuid4().hex[:6]}"
     task_id = _batch(
         live_portal,
-        bob,
+        bob_browser,
         "'raw data/stack 03.mrcs' stack.mrcs\n",
         label=label,
         sync_level="checksum",
         preserve_timestamp="on",
         exclude_rules="*.tmp",
     )
-    page = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
+    page = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     assert "Cancel this task" in page
     cancel = dict(form_fields(page, f"/tasks/{task_id}/cancel"))
-    cancelled = bob.post(live_portal.url(f"/tasks/{task_id}/cancel"), data=cancel, timeout=30)
+    cancelled = bob_browser.post(live_portal.url(f"/tasks/{task_id}/cancel"), data=cancel, timeout=30)
     assert cancelled.status_code == 200
-    final = wait_for_task(live_portal, bob, task_id)
+    final = wait_for_task(live_portal, bob_browser, task_id)
     assert final["status"] == "FAILED" and final["status_label"] == "Cancelled" and final["can_resubmit"]
 
-    page = bob.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
+    page = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     resubmit = form_fields(page, f"/tasks/{task_id}/resubmit")
     first = task_id_from(
-        bob.post(live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit, allow_redirects=False, timeout=30)
+        bob_browser.post(
+            live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit, allow_redirects=False, timeout=30
+        )
     )
     again = task_id_from(
-        bob.post(live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit, allow_redirects=False, timeout=30)
+        bob_browser.post(
+            live_portal.url(f"/tasks/{task_id}/resubmit"), data=resubmit, allow_redirects=False, timeout=30
+        )
     )
     assert first == again != task_id, "one new task per press of Resubmit"
-    new_page = bob.get(live_portal.url(f"/tasks/{first}"), timeout=30).text
+    new_page = bob_browser.get(live_portal.url(f"/tasks/{first}"), timeout=30).text
     assert label in new_page and "checksum" in new_page and "*.tmp" in new_page
     cancel = dict(form_fields(new_page, f"/tasks/{first}/cancel"))
-    bob.post(live_portal.url(f"/tasks/{first}/cancel"), data=cancel, timeout=30)
+    bob_browser.post(live_portal.url(f"/tasks/{first}/cancel"), data=cancel, timeout=30)
 
 
-def test_tasks_of_other_users_are_not_shown(live_portal, bob):
-    task_id = _batch(live_portal, bob, "README.txt private.txt\n", label="private")
-    dave = live_portal.logged_in("dave")
+def test_tasks_of_other_users_are_not_shown(live_portal, bob_browser):
+    task_id = _batch(live_portal, bob_browser, "README.txt private.txt\n", label="private")
+    dave = logged_in(live_portal, "dave")
     page = dave.get(live_portal.url(f"/tasks/{task_id}"), timeout=30)
-    assert page.status_code in (403, 404)
+    assert page.status_code == 404  # someone else's task is not found, not even forbidden
     assert "private.txt" not in page.text
     assert (
         dave.post(live_portal.url(f"/tasks/{task_id}/cancel"), data={"csrf_token": "x"}, timeout=30).status_code == 400
     )
 
 
-def test_a_bad_task_id_is_refused(live_portal, bob):
-    page = bob.get(live_portal.url("/tasks/not-a-task"), timeout=30)
+def test_a_bad_task_id_is_refused(live_portal, bob_browser):
+    page = bob_browser.get(live_portal.url("/tasks/not-a-task"), timeout=30)
     assert page.status_code == 400 and "That is not a task id" in page.text

@@ -8,31 +8,25 @@ import threading
 import uuid
 from html import unescape
 
-import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.tracked_task import TrackedTask, TransferSubmission
+from tests.emulator.transfer_clients import collection_id
 from tests.integration.researcher_support import (
     ForwardingProxy,
     HangingUpstream,
-    collection_id,
     extra_portal,
     follow_consent,
     form_fields,
     task_id_from,
     wait_for_task,
 )
+from tests.users import logged_in
 
 CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
 CAMPUS = collection_id("campus-cluster")
-
-
-@pytest.fixture(scope="module")
-def alice(live_portal):
-    """A browser logged in as Alice."""
-    return live_portal.logged_in("alice")
 
 
 def _new_folder(portal, browser, collection, name):
@@ -80,9 +74,9 @@ def _count(portal, model, **where):
         return db.session.scalar(query)
 
 
-def test_transfer_a_selection_with_every_option(live_portal, alice):
-    destination = _new_folder(live_portal, alice, LAB_ARCHIVE, f"copies-{uuid.uuid4().hex[:8]}")
-    review = _review(live_portal, alice, destination, files=["img_0001.tif", "img_0002.tif", "movie_0001.mrc"])
+def test_transfer_a_selection_with_every_option(live_portal, alice_browser):
+    destination = _new_folder(live_portal, alice_browser, LAB_ARCHIVE, f"copies-{uuid.uuid4().hex[:8]}")
+    review = _review(live_portal, alice_browser, destination, files=["img_0001.tif", "img_0002.tif", "movie_0001.mrc"])
     for option in (
         "Verify file integrity",
         "Keep original modification times",
@@ -112,27 +106,31 @@ def test_transfer_a_selection_with_every_option(live_portal, alice):
         notify_on_failed="on",
     )
     task_id = task_id_from(
-        alice.post(live_portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=30)
+        alice_browser.post(live_portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=30)
     )
-    done = wait_for_task(live_portal, alice, task_id)
+    done = wait_for_task(live_portal, alice_browser, task_id)
     assert done["status"] == "SUCCEEDED", done
-    page = alice.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
+    page = alice_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     assert label in page and "checksum" in page
-    successful = alice.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
+    successful = alice_browser.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
     assert "img_0001.tif" in successful and "img_0002.tif" in successful
-    listing = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30).text
+    listing = alice_browser.get(
+        live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30
+    ).text
     assert "img_0001.tif" in listing
 
 
-def test_double_click_and_refresh_make_one_task(live_portal, alice):
-    destination = _new_folder(live_portal, alice, LAB_ARCHIVE, f"once-{uuid.uuid4().hex[:8]}")
-    review = _review(live_portal, alice, destination, files=["img_0003.tif"])
+def test_double_click_and_refresh_make_one_task(live_portal, alice_browser):
+    destination = _new_folder(live_portal, alice_browser, LAB_ARCHIVE, f"once-{uuid.uuid4().hex[:8]}")
+    review = _review(live_portal, alice_browser, destination, files=["img_0003.tif"])
     fields = _submit_fields(review.text, label=f"once {uuid.uuid4().hex[:6]}", sync_level="size")
     token = dict(fields)["form_token"]
     answers: list = []
 
     def press():
-        answers.append(alice.post(live_portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=60))
+        answers.append(
+            alice_browser.post(live_portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=60)
+        )
 
     clicks = [threading.Thread(target=press) for _ in range(3)]
     for click in clicks:
@@ -158,7 +156,7 @@ def test_retry_after_an_upstream_timeout_reuses_the_submission(live_portal, tmp_
             GLOBUS_MAX_RETRIES=0,
         ) as portal,
     ):
-        browser = portal.logged_in("alice")
+        browser = logged_in(portal, "alice")
         destination = _new_folder(portal, browser, LAB_ARCHIVE, f"retry-{uuid.uuid4().hex[:8]}")
         review = _review(portal, browser, destination, files=["img_0004.tif"])
         label = f"retry {uuid.uuid4().hex[:6]}"
@@ -173,9 +171,9 @@ def test_retry_after_an_upstream_timeout_reuses_the_submission(live_portal, tmp_
         assert listing.count(f"/tasks/{task_id}") == 1 and "of 1 tasks" in listing, "Transfer holds exactly one task"
 
 
-def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice):
-    destination = _new_folder(live_portal, alice, LAB_ARCHIVE, f"batch-{uuid.uuid4().hex[:8]}")
-    form = alice.get(
+def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice_browser):
+    destination = _new_folder(live_portal, alice_browser, LAB_ARCHIVE, f"batch-{uuid.uuid4().hex[:8]}")
+    form = alice_browser.get(
         live_portal.url("/transfers/batch"), params={"source": CRYOEM_SHARED, "destination": LAB_ARCHIVE}, timeout=30
     )
     fields = dict(form_fields(form.text, "/transfers/batch"))
@@ -187,7 +185,7 @@ def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice)
         label=f"batch {uuid.uuid4().hex[:6]}",
     )
     fields["batch"] = "'run 01/img_0005.tif' 'a b.tif'\nonly-one-path\n/~/../../etc/passwd x\n"
-    refused = alice.post(live_portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30)
+    refused = alice_browser.post(live_portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30)
     assert refused.status_code == 400
     assert "Lines that need fixing" in refused.text and "only-one-path" in refused.text and "etc/passwd" in refused.text
     assert "&#39;run 01/img_0005.tif&#39;" in refused.text, "the pasted list is kept for fixing"
@@ -196,10 +194,14 @@ def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice)
     fields["batch"] = "'run 01/img_0005.tif' 'a b.tif'\n# a comment\n--recursive notebooks notebooks\n"
     upload = {"batch_file": ("list.txt", b"run\\ 02/img_0001.tif second.tif\n", "text/plain")}
     task_id = task_id_from(
-        alice.post(live_portal.url("/transfers/batch"), data=fields, files=upload, allow_redirects=False, timeout=30)
+        alice_browser.post(
+            live_portal.url("/transfers/batch"), data=fields, files=upload, allow_redirects=False, timeout=30
+        )
     )
-    assert wait_for_task(live_portal, alice, task_id)["status"] == "SUCCEEDED"
-    listing = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30).text
+    assert wait_for_task(live_portal, alice_browser, task_id)["status"] == "SUCCEEDED"
+    listing = alice_browser.get(
+        live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30
+    ).text
     assert "second.tif" in listing and "a b.tif" not in listing, "an uploaded list replaces the pasted one"
 
 
@@ -212,7 +214,7 @@ def _input_value(html: str, name: str) -> str:
 
 def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_portal, tmp_path):
     with extra_portal(live_portal.emulator, tmp_path / "instance") as portal:
-        bob = portal.logged_in("bob")
+        bob = logged_in(portal, "bob")
         first = bob.get(
             portal.url(f"/browse/{CAMPUS}"), params={"path": "/~/projects/"}, allow_redirects=False, timeout=30
         )
@@ -221,7 +223,7 @@ def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_p
         listing = bob.get(portal.url(back.headers["Location"]), timeout=30)
         assert listing.status_code == 200 and "cryoem/" in listing.text
 
-        carol = portal.logged_in("carol")
+        carol = logged_in(portal, "carol")
         form = carol.get(portal.url("/transfers/batch"), timeout=30)
         fields = dict(form_fields(form.text, "/transfers/batch"))
         label = f"consent {uuid.uuid4().hex[:6]}"
@@ -261,7 +263,7 @@ def test_a_hanging_transfer_service_gives_the_503_page(live_portal, tmp_path):
             GLOBUS_MAX_RETRIES=0,
         ) as portal,
     ):
-        browser = portal.logged_in("alice")
+        browser = logged_in(portal, "alice")
         page = browser.get(portal.url(f"/browse/{CRYOEM_SHARED}"), timeout=60)
         assert page.status_code == 503 and "Globus Transfer is not responding" in page.text
         tasks = browser.get(portal.url("/tasks/"), timeout=60)
@@ -273,7 +275,7 @@ def test_a_hanging_transfer_service_gives_the_503_page(live_portal, tmp_path):
         assert progress.headers.get("Retry-After")
 
 
-def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_portal, alice):
+def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_portal, alice_browser):
     from html.parser import HTMLParser
 
     class Checkboxes(HTMLParser):
@@ -286,7 +288,7 @@ def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_por
             if tag == "input" and values.get("type") == "checkbox" and values.get("id", "").startswith("opt-"):
                 self.boxes[values["name"]] = values
 
-    form = alice.get(live_portal.url("/transfers/batch"), timeout=30)
+    form = alice_browser.get(live_portal.url("/transfers/batch"), timeout=30)
     parser = Checkboxes()
     parser.feed(form.text)
     ticked = {name for name, attrs in parser.boxes.items() if "checked" in attrs}
@@ -301,7 +303,7 @@ def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_por
         deadline="2001-01-01T00:00",
         verify_checksum="on",
     )
-    refused = alice.post(live_portal.url("/transfers/batch"), data=fields, timeout=30)
+    refused = alice_browser.post(live_portal.url("/transfers/batch"), data=fields, timeout=30)
     assert refused.status_code == 400
     assert 'id="opt-deadline" name="deadline" value="2001-01-01T00:00" aria-invalid="true"' in refused.text
     assert 'id="deadline-error"' in refused.text and "README.txt r.txt" in refused.text
@@ -312,20 +314,20 @@ def test_the_form_starts_with_globus_defaults_and_marks_a_refused_field(live_por
     )
 
 
-def test_hostile_names_survive_review_submit_and_results(live_portal, alice):
+def test_hostile_names_survive_review_submit_and_results(live_portal, alice_browser):
     from markupsafe import escape
 
     hostile = f"<svg onload=alert('x')> \"q\" & ünï {uuid.uuid4().hex[:4]}"
-    destination = _new_folder(live_portal, alice, LAB_ARCHIVE, hostile)
-    review = _review(live_portal, alice, destination, files=["img_0006.tif"])
+    destination = _new_folder(live_portal, alice_browser, LAB_ARCHIVE, hostile)
+    review = _review(live_portal, alice_browser, destination, files=["img_0006.tif"])
     assert "<svg onload" not in review.text and str(escape(hostile)) in review.text
     task_id = task_id_from(
-        alice.post(
+        alice_browser.post(
             live_portal.url("/transfers/submit"), data=_submit_fields(review.text), allow_redirects=False, timeout=30
         )
     )
-    assert wait_for_task(live_portal, alice, task_id)["status"] == "SUCCEEDED"
-    results = alice.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
+    assert wait_for_task(live_portal, alice_browser, task_id)["status"] == "SUCCEEDED"
+    results = alice_browser.get(live_portal.url(f"/tasks/{task_id}/successful"), timeout=30).text
     assert "<svg onload" not in results and str(escape(f"/~/{hostile}/img_0006.tif")) in results
-    listing = alice.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30)
+    listing = alice_browser.get(live_portal.url(f"/browse/{LAB_ARCHIVE}"), params={"path": destination}, timeout=30)
     assert listing.status_code == 200 and "img_0006.tif" in listing.text

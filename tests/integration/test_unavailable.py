@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.users import logged_in
+
 
 @pytest.fixture
 def public_collection_down(live_portal):
@@ -15,7 +17,7 @@ def public_collection_down(live_portal):
 
 
 def test_an_unavailable_collection_gives_the_collection_503_page(live_portal, public_collection_down):
-    browser = live_portal.logged_in("dave")
+    browser = logged_in(live_portal, "dave")
     page = f"/_probe/ls/{public_collection_down}"
     response = browser.get(live_portal.url(page), timeout=60)
     assert response.status_code == 503

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.researcher_support import AnsweringProxy, collection_id, extra_portal
+from tests.emulator.transfer_clients import collection_id
+from tests.integration.researcher_support import AnsweringProxy, extra_portal
+from tests.users import logged_in
 
 LAB_ARCHIVE = collection_id("lab-archive")
 NOT_JSON = b"<html><body>Please log in to the hotel Wi-Fi</body></html>"
@@ -25,7 +27,7 @@ def proxied(live_portal, tmp_path_factory):
             GLOBUS_MAX_RETRIES=0,
         ) as portal,
     ):
-        yield portal, proxy, portal.logged_in("alice")
+        yield portal, proxy, logged_in(portal, "alice")
 
 
 @pytest.mark.parametrize(

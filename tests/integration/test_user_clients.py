@@ -6,10 +6,11 @@ import globus_sdk
 
 from app.services.globus.errors import globus_errors
 from app.services.user_clients import auth_client, login_client, search_client, transfer_client
+from tests.users import logged_in
 
 
 def test_auth_and_search_clients_act_as_the_user(live_portal):
-    live_portal.logged_in("bob")
+    logged_in(live_portal, "bob")
     user_id = live_portal.user_id("bob")
     index_id = live_portal.emulator.manifest["search_index"]["id"]
     with live_portal.app.test_request_context(), globus_errors("auth"):
@@ -19,7 +20,7 @@ def test_auth_and_search_clients_act_as_the_user(live_portal):
 
 
 def test_browser_and_worker_clients_get_their_own_timeouts(live_portal):
-    live_portal.logged_in("bob")
+    logged_in(live_portal, "bob")
     user_id = live_portal.user_id("bob")
     config = live_portal.app.config
     with live_portal.app.test_request_context():
