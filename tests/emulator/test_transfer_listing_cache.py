@@ -11,13 +11,15 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import globus_sdk
 import pytest
 from flask import Flask
 
-from emulator.transfer.storage import listing_cache
+from emulator.transfer.storage import listing, listing_cache
 from emulator.transfer.storage.listing import list_directory
 from emulator.transfer.storage.listing_cache import (
     LISTING_CACHE,
@@ -27,12 +29,13 @@ from emulator.transfer.storage.listing_cache import (
 )
 from emulator.transfer.storage.listing_query import parse_listing_filters, parse_listing_orderby
 from tests.emulator.transfer_clients import collection_id, transfer_as
+from tests.waiting import wait_until
 
 LAPTOP = collection_id("alice-laptop")
 PUBLIC = collection_id("public-reference")
 BROWSE_ORDER = ["type ASC", "name ASC"]
-# Long enough that the emulator stores the listing (its ctime must be SETTLE_NS old at scan time).
-SETTLE_SECONDS = listing_cache.SETTLE_NS / 1e9 + 0.3
+SETTLE_SECONDS = listing_cache.SETTLE_NS / 1e9
+SETTLED_FOLDERS = 4  # one per test below that asks for `settled_folder`
 
 
 def names(listing) -> list[str]:
@@ -48,20 +51,34 @@ def alice(emulator) -> globus_sdk.TransferClient:
     return transfer_as(emulator, "alice")
 
 
+@pytest.fixture(scope="module")
+def settled_folders(emulator) -> Iterator[list[Path]]:
+    """Folders of 30 files on Alice's laptop, made together and waited on once until they settled.
+
+    The emulator process reads the real clock, so a folder must really age SETTLE_NS before a
+    listing of it is cached; making every test's folder up front pays that wait once per module.
+    """
+    root = Path(emulator.collection("alice-laptop")["data_root"])
+    folders = [root / f"cache-test-{uuid.uuid4().hex[:8]}" for _ in range(SETTLED_FOLDERS)]
+    for folder in folders:
+        folder.mkdir()
+        for index in range(30):
+            (folder / f"file_{index:03d}.txt").write_text(f"{index}\n")
+    wait_until(lambda: all(is_settled(os.stat(f), time.time_ns()) for f in folders), SETTLE_SECONDS * 5)
+    yield folders
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def settled_folder(emulator, alice):
-    """A folder of 30 files on Alice's laptop, listed once after it settled so the emulator caches it."""
-    name = f"cache-test-{uuid.uuid4().hex[:8]}"
-    on_disk = Path(emulator.collection("alice-laptop")["data_root"]) / name
-    on_disk.mkdir()
-    for index in range(30):
-        (on_disk / f"file_{index:03d}.txt").write_text(f"{index}\n")
-    time.sleep(SETTLE_SECONDS)
-    path = f"/{name}/"
+def settled_folder(alice, settled_folders):
+    """A settled folder of 30 files, listed once so the emulator caches it."""
+    assert settled_folders, f"more tests than settled folders: raise SETTLED_FOLDERS ({SETTLED_FOLDERS})"
+    on_disk = settled_folders.pop()
+    path = f"/{on_disk.name}/"
     first = browse(alice, path, limit=10)
     assert first == [f"file_{index:03d}.txt" for index in range(10)]
-    yield path, on_disk
-    shutil.rmtree(on_disk, ignore_errors=True)
+    return path, on_disk
 
 
 def wait_done(tc: globus_sdk.TransferClient, task_id: str) -> None:
@@ -129,6 +146,13 @@ def test_size_order_is_never_served_stale_after_an_in_place_write(alice, settled
 
 
 @pytest.fixture
+def settled_clock(monkeypatch):
+    """The in-process listing's clock, run past the settling time: every folder counts as settled."""
+    ahead = SimpleNamespace(time_ns=lambda: time.time_ns() + listing_cache.SETTLE_NS + 1_000_000_000)
+    monkeypatch.setattr(listing, "time", ahead)
+
+
+@pytest.fixture
 def request_context():
     LISTING_CACHE.clear()
     with Flask(__name__).test_request_context():
@@ -155,10 +179,11 @@ def test_a_recently_changed_folder_is_listed_but_not_cached(tmp_path, request_co
     assert LISTING_CACHE.held_names() == 0
 
 
-def test_a_settled_folder_is_cached_and_a_change_with_its_old_mtime_still_shows(tmp_path, request_context):
+def test_a_settled_folder_is_cached_and_a_change_with_its_old_mtime_still_shows(
+    tmp_path, request_context, settled_clock
+):
     for name in ("b.txt", "c.txt"):
         (tmp_path / name).write_text(name)
-    time.sleep(SETTLE_SECONDS)
     assert page(tmp_path).total == 2
     assert LISTING_CACHE.held_names() == 2
     before = os.stat(tmp_path)
@@ -169,10 +194,9 @@ def test_a_settled_folder_is_cached_and_a_change_with_its_old_mtime_still_shows(
     assert [doc["name"] for doc in page(tmp_path).documents] == ["a.txt", "b.txt", "c.txt"]
 
 
-def test_only_name_and_type_queries_are_cached(tmp_path, request_context):
+def test_only_name_and_type_queries_are_cached(tmp_path, request_context, settled_clock):
     (tmp_path / "f.txt").write_text("f")
     (tmp_path / "sub").mkdir()
-    time.sleep(SETTLE_SECONDS)
     assert page(tmp_path, "size DESC").total == 2
     assert page(tmp_path, filters=("size:>0",)).total == 2
     assert LISTING_CACHE.held_names() == 0
@@ -181,13 +205,12 @@ def test_only_name_and_type_queries_are_cached(tmp_path, request_context):
     assert LISTING_CACHE.held_names() == 3
 
 
-def test_type_queries_over_a_folder_with_symlinks_are_not_cached(tmp_path, request_context):
+def test_type_queries_over_a_folder_with_symlinks_are_not_cached(tmp_path, request_context, settled_clock):
     listed = tmp_path / "listed"
     listed.mkdir()
     (tmp_path / "target").mkdir()
     (listed / "link").symlink_to(tmp_path / "target")
     (listed / "plain").mkdir()
-    time.sleep(SETTLE_SECONDS)
     assert [doc["name"] for doc in page(listed, root=tmp_path).documents] == ["link", "plain"]
     assert LISTING_CACHE.held_names() == 0
     # The link's type follows its target, which changes without touching the listed folder.

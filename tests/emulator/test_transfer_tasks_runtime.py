@@ -16,9 +16,10 @@ import pytest
 
 from tests.conftest import start_emulator, stop_emulator
 from tests.emulator.test_transfer_tasks import transfer_client, wait_done
+from tests.waiting import wait_until
 
 SLOW = 40_000  # bytes per second per task
-POLL_LIMIT = 600  # polls of 0.1 s: a generous bound, only reached when something is broken
+POLL_SECONDS = 60  # a generous bound, only reached when something is broken
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,13 @@ def laptop(emulator) -> tuple[str, Path, str]:
 
 def poll(tc: globus_sdk.TransferClient, task_id: str, predicate) -> dict:
     """Fetch the task until `predicate(task)` holds (bounded), and return that document."""
-    for _ in range(POLL_LIMIT):
-        task = tc.get_task(task_id).data
-        if predicate(task):
-            return task
-        time.sleep(0.1)
-    raise AssertionError(f"task {task_id} never reached the expected state: {task}")
+    last: dict = {}
+
+    def reached() -> dict | None:
+        last.update(tc.get_task(task_id).data)
+        return dict(last) if predicate(last) else None
+
+    return wait_until(reached, POLL_SECONDS, lambda: f"task {task_id} never reached the expected state: {last}")
 
 
 def submit_copy(tc, collection_id: str, source: str, destination: str, **options) -> str:
@@ -71,11 +73,7 @@ def test_throttled_task_shows_progress_and_cancel_leaves_no_partial_file(alice, 
     assert task["subtasks_canceled"] >= 1 and task["subtasks_pending"] == 0
     assert alice.cancel_task(task_id)["code"] == "TaskComplete"
     # The runner notices the cancel between chunks and removes its temporary file.
-    for _ in range(POLL_LIMIT):
-        if not any((folder / "copy").iterdir()):
-            break
-        time.sleep(0.1)
-    assert list((folder / "copy").iterdir()) == []
+    wait_until(lambda: not any((folder / "copy").iterdir()), POLL_SECONDS, "the partial file stayed")
     assert any(e["code"] == "CANCELED" for e in alice.task_event_list(task_id))
 
 
