@@ -98,7 +98,17 @@ def auth_client(user_id: int, *, for_worker: bool = False) -> clients.AuthClient
     return clients.auth_client(DatabaseUserTokens(user_id), settings(), for_worker=for_worker)
 
 
-def request_tokens(user_id: int) -> DatabaseUserTokens:
+def act_with_tokens(user_id: int, tokens: clients.UserTokens) -> None:
+    """For the rest of this request, the user's clients use `tokens` instead of the stored ones.
+
+    The JSON API's seam: it acts only with the caller's bearer token's dependent tokens
+    (app/services/api_auth.py), through the same services the pages use.
+    """
+    g.setdefault("user_tokens", {})[user_id] = tokens
+    g.setdefault("transfer_clients", {}).pop(user_id, None)
+
+
+def request_tokens(user_id: int) -> clients.UserTokens:
     """The user's token source for this request: each row read and decrypted once per request."""
     if not has_request_context():
         return DatabaseUserTokens(user_id)
@@ -118,7 +128,7 @@ def request_transfer_client(user_id: int) -> clients.TransferClient:
     return cache[user_id]
 
 
-def side_transfer_client(tokens: DatabaseUserTokens) -> clients.TransferClient:
+def side_transfer_client(tokens: clients.UserTokens) -> clients.TransferClient:
     """A TransferClient for a side call (app/services/side_calls.py) from the request's token source.
 
     Built on the side thread, so it uses that thread's kept-alive connection; the tokens were
