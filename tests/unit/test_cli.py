@@ -45,7 +45,13 @@ def test_help_lists_the_commands():
     assert result.returncode == 0, result.stderr
     listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()}
     assert set(COMMANDS) <= listed
-    assert "worker" not in listed  # left for the issue that builds the worker
+    assert "worker" in listed
+
+
+def test_worker_help_offers_threads_and_scheduler_switch():
+    result = _gateway("worker", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--workers" in result.stdout and "--no-scheduler" in result.stdout
 
 
 def test_subcommand_help():
