@@ -1,4 +1,5 @@
-"""services/collections.py against the emulator: search scopes, details, consent status, bookmarks."""
+"""services/collections.py: the search page's answer decided before Transfer is asked, then, against the emulator,
+search scopes, details, consent status and bookmarks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,25 @@ import pytest
 from app.services import collections
 from app.services.errors import InvalidRequest, RemoteNotFound
 from tests.emulator.transfer_clients import collection_id
+
+
+def test_searching_all_with_no_words_asks_for_them_calmly():
+    found = collections.find_collections(1, "  ", None, "not a number")
+    assert found == collections.CollectionSearch("", "recently-used", error="That page number is not valid.")
+    found = collections.find_collections(1, "", "all", "not a number")
+    assert (found.scope, found.hint, found.error, found.results) == ("all", collections.SEARCH_ALL_HINT, None, None)
+
+
+def test_words_without_a_scope_search_all():
+    found = collections.find_collections(1, " cryo ", None, "-1")
+    assert (found.text, found.scope, found.results) == ("cryo", "all", None)
+    assert "first 1,000 matches" in found.error
+
+
+def test_an_unknown_scope_is_a_refusal_shown_on_the_page():
+    found = collections.find_collections(1, "cryo", "everywhere", "0")
+    assert found.error.startswith("Choose where to search") and found.hint is None
+
 
 CAMPUS = collection_id("campus-cluster")
 CRYOEM_SHARED = collection_id("cryoem-shared")
