@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -23,6 +23,10 @@ from app.extensions import db
 from app.models.server_session import ServerSession
 from app.models.timestamps import utcnow
 from app.security.session_policy import USER_KEY
+
+
+# Built once (constructing a select costs more than running it); every page runs it.
+_READ_SESSION = select(ServerSession.data, ServerSession.expiry).where(ServerSession.session_id == bindparam("store_id"))
 
 
 class WritesOnlyWhenChanged:
@@ -115,11 +119,7 @@ class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSide
     # no ORM session, no second connection). Each write uses its own ORM session, so saving the
     # browser session never commits (or trips over) whatever the view left in db.session.
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        row = (
-            db.session.connection()
-            .execute(select(ServerSession.data, ServerSession.expiry).where(ServerSession.session_id == store_id))
-            .first()
-        )
+        row = db.session.connection().execute(_READ_SESSION, {"store_id": store_id}).first()
         if row is None:
             return None
         if row.expiry is None or row.expiry <= utcnow():

@@ -90,8 +90,8 @@ def wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen, lo
         time.sleep(0.2)
 
 
-def start_emulator(workdir: Path) -> tuple[subprocess.Popen, EmulatorInfo]:
-    """The emulator on a free loopback port, its 100,000-entry folder created at start."""
+def start_emulator(workdir: Path, big_folder: int = BIG_ENTRIES) -> tuple[subprocess.Popen, EmulatorInfo]:
+    """The emulator on a free loopback port, its 100,000-entry folder (or `big_folder`) created at start."""
     instance = workdir / "emulator"
     log_path = workdir / "emulator.log"
     with open(log_path, "ab") as log:
@@ -105,7 +105,7 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen, EmulatorInfo]:
                 "--instance",
                 str(instance),
                 "--big-folder",
-                str(BIG_ENTRIES),
+                str(big_folder),
                 "--access-token-lifetime",
                 "7200",
             ],

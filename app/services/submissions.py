@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import has_request_context
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -224,15 +224,13 @@ class TrackedPlan:
     document: dict[str, Any]
 
 
+# Built once: constructing a select costs more than running it.
+_TRACKED_PLAN = select(TransferSubmission.kind, TransferSubmission.document).where(
+    TransferSubmission.user_id == bindparam("user_id"), TransferSubmission.task_id == bindparam("task_id")
+)
+
+
 def tracked_plan(user_id: int, task_id: str) -> TrackedPlan | None:
     """The kind and document of a task this user submitted through the portal (one plain select, no ORM row)."""
-    row = (
-        db.session.connection()
-        .execute(
-            select(TransferSubmission.kind, TransferSubmission.document).where(
-                TransferSubmission.user_id == user_id, TransferSubmission.task_id == task_id
-            )
-        )
-        .first()
-    )
+    row = db.session.connection().execute(_TRACKED_PLAN, {"user_id": user_id, "task_id": task_id}).first()
     return TrackedPlan(row.kind, row.document) if row is not None else None

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import has_request_context
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -79,6 +79,12 @@ _TOKEN_COLUMNS = (
 )
 
 
+# Built once: constructing a select costs more than running it (~0.3 ms against ~0.1 ms).
+_READ_ONE = select(*_TOKEN_COLUMNS).where(
+    StoredToken.user_id == bindparam("user_id"), StoredToken.resource_server == bindparam("resource_server")
+)
+
+
 def read_token(user_id: int, resource_server: str, *, fresh: bool = False) -> TokenRecord | None:
     """The decrypted tokens of one user for one resource server, or None.
 
@@ -88,14 +94,12 @@ def read_token(user_id: int, resource_server: str, *, fresh: bool = False) -> To
     after this request's transaction began (SQLite's WAL gives each transaction a snapshot): the
     single-flight refresh needs that.
     """
-    statement = select(*_TOKEN_COLUMNS).where(
-        StoredToken.user_id == user_id, StoredToken.resource_server == resource_server
-    )
+    values = {"user_id": user_id, "resource_server": resource_server}
     if has_request_context() and not fresh:
-        row = db.session.connection().execute(statement).first()
+        row = db.session.connection().execute(_READ_ONE, values).first()
     else:
         with db.engine.connect() as connection:
-            row = connection.execute(statement).first()
+            row = connection.execute(_READ_ONE, values).first()
     return _decrypt(row) if row is not None else None
 
 
