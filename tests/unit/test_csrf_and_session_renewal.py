@@ -1,4 +1,4 @@
-"""Security review (issue #3): CSRF on every state-changing route, session ids at expiry and logout."""
+"""CSRF on every state-changing route (found by the issue #3 security review), and a new session id at expiry and logout."""
 
 from __future__ import annotations
 
