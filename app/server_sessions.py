@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, Request
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from sqlalchemy import bindparam, delete, select
@@ -22,11 +22,13 @@ from app.database import rows_affected
 from app.extensions import db
 from app.models.server_session import ServerSession
 from app.models.timestamps import utcnow
+from app.security.bearer_only import is_bearer_only
 from app.security.session_policy import USER_KEY
 
-
 # Built once (constructing a select costs more than running it); every page runs it.
-_READ_SESSION = select(ServerSession.data, ServerSession.expiry).where(ServerSession.session_id == bindparam("store_id"))
+_READ_SESSION = select(ServerSession.data, ServerSession.expiry).where(
+    ServerSession.session_id == bindparam("store_id")
+)
 
 
 class WritesOnlyWhenChanged:
@@ -44,6 +46,20 @@ class WritesOnlyWhenChanged:
     def should_set_cookie(self, app: Flask, session: ServerSideSession) -> bool:
         """Send the cookie only when the session changed (its expiry moves with the stored row)."""
         return session.modified
+
+
+class OpensNoSessionForBearerRequests:
+    """Mixin: JSON API requests get Flask's null session: nothing read, nothing stored, no cookie.
+
+    The API authenticates by bearer token only, so a session cookie sent with it is never looked
+    up, and anything that tried to write a session there would fail loudly (NullSession).
+    """
+
+    def open_session(self, app: Flask, request: Request) -> ServerSideSession | None:
+        """None (Flask's null session) for API paths, the stored session otherwise."""
+        if is_bearer_only(request.path):
+            return None
+        return super().open_session(app, request)  # type: ignore[misc]
 
 
 class StoresKeyedHashOfId:
@@ -66,7 +82,9 @@ class StoresKeyedHashOfId:
         return self.key_prefix + digest
 
 
-class RedisSessionWhenChanged(StoresKeyedHashOfId, WritesOnlyWhenChanged, RedisSessionInterface):
+class RedisSessionWhenChanged(
+    OpensNoSessionForBearerRequests, StoresKeyedHashOfId, WritesOnlyWhenChanged, RedisSessionInterface
+):
     """flask-session's Redis backend, written only when the session changed.
 
     Each logged-in session's store id is also kept in a per-user set, so that "log out of all my
@@ -97,7 +115,9 @@ class RedisSessionWhenChanged(StoresKeyedHashOfId, WritesOnlyWhenChanged, RedisS
         return f"{self.key_prefix}user:{int(user_id)}"
 
 
-class SqlSessionInterface(StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSideSessionInterface):
+class SqlSessionInterface(
+    OpensNoSessionForBearerRequests, StoresKeyedHashOfId, WritesOnlyWhenChanged, ServerSideSessionInterface
+):
     """Stores sessions in the migrated `sessions` table through the app's SQLAlchemy engine."""
 
     session_class = ServerSideSession

@@ -13,6 +13,8 @@ import secrets
 from flask import Flask, g, request, session
 from werkzeug.exceptions import BadRequest, Unauthorized
 
+from app.security.bearer_only import is_bearer_only
+
 SESSION_KEY = "_csrf_token"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -50,7 +52,8 @@ def rotate_csrf_token() -> None:
 
 def check_csrf() -> None:
     """Refuse a state-changing request without a matching token (a before_request hook)."""
-    if request.method not in PROTECTED_METHODS:
+    if request.method not in PROTECTED_METHODS or is_bearer_only(request.path):
+        # The JSON API has no session, hence no session token: its bearer token is the credential.
         return
     expected = session.get(SESSION_KEY)
     sent = request.headers.get(HEADER) or request.form.get(FORM_FIELD)

@@ -1,0 +1,62 @@
+"""The OpenAPI document and its docs page (Swagger UI from the installed swagger-ui-bundle, no CDN).
+
+The docs page has a CSP of its own: Swagger UI renders with inline style attributes and data:
+images (its icons), which the portal's CSP forbids; its script stays 'self' only (no inline
+script: the start-up code is static/js/api-docs.js). Everything else about the page is public:
+it and the document describe the API, they grant nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, abort, jsonify, render_template, request, send_from_directory, url_for
+
+from app.api import bp
+from app.api.openapi import spec
+
+DOCS_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"})
+
+
+def swagger_ui_dir() -> Path:
+    """The folder of Swagger UI's files inside the installed swagger_ui_bundle package."""
+    import swagger_ui_bundle  # type: ignore[import-untyped]
+
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(spec.document(request.url_root.rstrip("/") + (bp.url_prefix or "")))
+
+
+@bp.get("/docs")
+def docs_page() -> Response:
+    """The interactive API reference."""
+    response = Response(
+        render_template("api/docs.html", openapi_url=url_for("api.openapi_document")), content_type="text/html"
+    )
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    return response
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name: str) -> Response:
+    """One of Swagger UI's files."""
+    if name not in ASSETS:
+        abort(404)
+    return send_from_directory(swagger_ui_dir(), name, max_age=3600)
