@@ -28,3 +28,7 @@ def register_blueprints(app: Flask) -> None:
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    # The JSON API registers itself with its rate limits (app/api/__init__.py).
+    from app.api import init_api
+
+    init_api(app)
