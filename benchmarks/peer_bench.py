@@ -410,6 +410,11 @@ def main() -> None:
                 )
                 if o.callback:
                     print(f"|   callback alone | {o.callback_p50():.1f} | {s.callback_p50():.1f} | | | | | | |")
+        one, five, fifteen = os.getloadavg()
+        print(
+            f"Load average (1/5/15 min) at the end: {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} "
+            "cores (anything else running on the machine shows up here)."
+        )
         print(
             "\n`ours added` for the finished task page is the whole page: it makes no upstream call once the "
             "task has ended (the direct column shows the calls it saves)."
