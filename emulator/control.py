@@ -153,24 +153,30 @@ def big_folder():
 
 @bp.post("/redirect-uris")
 def add_redirect_uri():
-    """Allow one more exact redirect URI for the portal client (and republish emulator.json)."""
+    """Allow one more exact redirect URI for a seeded client (the portal unless `client` names
+    another, e.g. "partner"), and republish emulator.json."""
     body = _json_body()
     uri = body.get("uri")
+    slug = body.get("client") or "portal"
     if not isinstance(uri, str) or urlsplit(uri).scheme not in ("http", "https") or not urlsplit(uri).netloc:
         raise bad_request("'uri' must be an absolute http(s) URL.")
     if urlsplit(uri).fragment:
         raise bad_request("A redirect URI must not contain a fragment.")
     from emulator.auth.seed import ensure_redirect_uris
-    from emulator.seed import write_manifest
+    from emulator.seed import load_manifest, write_manifest
 
     app = current_flask_app()
+    clients = load_manifest(app)["clients"]
+    if not isinstance(slug, str) or slug not in clients:
+        raise bad_request(f"'client' must be one of {', '.join(sorted(clients))}.")
+    client_id = clients[slug]["client_id"]
     with write_lock:
         session = db_session()
         try:
-            uris = ensure_redirect_uris(session, app.config["EMULATOR_PORTAL_CLIENT_ID"], [uri])
+            uris = ensure_redirect_uris(session, client_id, [uri])
             session.commit()
         except LookupError as err:
             session.rollback()
             raise GlobusError(500, "ServerError", str(err)) from err
     write_manifest(app)
-    return {"client_id": app.config["EMULATOR_PORTAL_CLIENT_ID"], "redirect_uris": uris}
+    return {"client_id": client_id, "redirect_uris": uris}

@@ -143,10 +143,13 @@ def seed_auth(session: Session, manifest: dict[str, Any], settings: EmulatorSett
         )
     )
     automation = _client(session, "automation", "Gateway automation (local)", "automation", [])
+    # Another portal that calls the gateway's API for its users (asks for the gateway_api scope);
+    # its redirect URIs are added through the control API (client "partner").
+    partner = _client(session, "partner-portal", "Partner Portal (local)", "partner", [])
 
     manifest["users"] = users
     manifest["groups"] = [{"id": group_id, "name": group_name, "members": dict(group_roles)}]
-    manifest["clients"] = {"portal": portal, "automation": automation}
+    manifest["clients"] = {"portal": portal, "automation": automation, "partner": partner}
 
 
 def ensure_redirect_uris(session: Session, client_id: str, uris: list[str]) -> list[str]:
