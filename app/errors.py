@@ -11,6 +11,7 @@ import logging
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
 
 from app.auth.access import current_user_id
 from app.ops.request_context import current_request_id
@@ -170,14 +171,21 @@ def _way_back() -> tuple[str | None, str]:
     """Where the user came from, named: the folder, collection or task of this URL, else the referring page."""
     args = request.view_args or {}
     try:
+        if args.get("task_id") and request.endpoint == "tasks.detail":
+            # The task page itself failed: back to the list, never to the same page.
+            return url_for("tasks.index"), "Back to your tasks"
         if args.get("task_id"):
             return url_for("tasks.detail", task_id=args["task_id"]), "Back to the task"
-        if args.get("collection_id") and request.endpoint != "collections.detail":
+        if request.endpoint in ("collections.detail", "browse.folder"):
+            # The collection itself could not be shown (a folder's own refusals are said inline).
+            return url_for("collections.search"), "Back to the collections"
+        if args.get("collection_id"):
             folder = request.values.get("path") or request.values.get("left_path") or request.values.get("right_path")
-            if request.endpoint == "browse.folder" or not folder:
+            if not folder:
                 return url_for("collections.detail", collection_id=args["collection_id"]), "Back to the collection"
             return url_for("browse.folder", collection_id=args["collection_id"], path=folder), "Back to the folder"
-    except Exception:  # noqa: BLE001 - a way back must never turn an error page into a 500
+    except BuildError:
+        # A way back must never turn an error page into a 500 (say, a route renamed since).
         log.warning("no way back for %s", request.endpoint)
     came_from = _same_site_referrer()
     if came_from and came_from != request.full_path.rstrip("?"):
