@@ -233,3 +233,81 @@ def test_the_check_interval_grows_with_age_and_failures():
     assert task_watch.check_interval(timedelta(days=1)) == timedelta(minutes=10)
     assert task_watch.check_interval(timedelta(minutes=30), failures=2) == timedelta(seconds=72)
     assert task_watch.check_interval(timedelta(days=1), failures=8) == timedelta(minutes=30)
+
+
+@pytest.fixture
+def slow_copies(emulator):
+    """One byte a second: tasks stay ACTIVE while the test pauses and resumes them."""
+    before = emulator.control_get("settings").json()
+    emulator.control_post("settings", {"throughput": 1})
+    yield
+    emulator.control_post("settings", {"throughput": before.get("throughput", 0)})
+
+
+def test_a_pause_is_told_once_per_pause_and_a_cancel_as_its_end(watch_app, emulator, slow_copies):
+    alice, tokens = _user(watch_app, emulator, "alice")
+    task_id = _submit(watch_app, alice, "to be paused")
+    # Carol administers the Lab Archive: she may pause tasks that write into it.
+    carol = _sdk(emulator, login_user_tokens(emulator, "carol", SCOPES))
+
+    def poll_kinds() -> list[str]:
+        _make_due(watch_app, alice)
+        poll_user_tasks.call_local(alice)
+        with watch_app.app_context():
+            return list(
+                db.session.scalars(
+                    select(Notification.kind).where(Notification.user_id == alice).order_by(Notification.id)
+                )
+            )
+
+    assert poll_kinds() == []  # running: nothing to tell
+    carol.endpoint_manager_pause_tasks([task_id], "storage maintenance")
+    assert poll_kinds() == ["task_paused"]
+    assert poll_kinds() == ["task_paused"]  # still paused: not told again
+    carol.endpoint_manager_resume_tasks([task_id])
+    assert poll_kinds() == ["task_paused"]
+    carol.endpoint_manager_pause_tasks([task_id], "more maintenance")
+    assert poll_kinds() == ["task_paused", "task_paused"]  # a new pause is news
+    _sdk(emulator, tokens).cancel_task(task_id)
+    wait_until(lambda: poll_kinds()[-1:] == ["task_failed"], 30, "the cancel seen as the task's end")
+    with watch_app.app_context():
+        titles = list(db.session.scalars(select(Notification.title).where(Notification.user_id == alice)))
+    assert titles[0] == "Transfer paused: to be paused" and titles[-1] == "Transfer cancelled: to be paused"
+
+
+@pytest.fixture
+def every_copy_faults(emulator):
+    """Every copy attempt hits a transient fault (the emulator retries it, counting faults)."""
+    before = emulator.control_get("settings").json()
+    emulator.control_post("settings", {"fault_rate": 1.0})
+    yield
+    emulator.control_post("settings", {"fault_rate": before.get("fault_rate", 0.0)})
+
+
+def test_repeated_faults_are_told_at_5_10_20_not_at_every_poll(watch_app, emulator, every_copy_faults):
+    alice, tokens = _user(watch_app, emulator, "alice")
+    task_id = _submit(watch_app, alice, "struggling")
+    client = _sdk(emulator, tokens)
+
+    def fault_titles() -> list[str]:
+        _make_due(watch_app, alice)
+        poll_user_tasks.call_local(alice)
+        with watch_app.app_context():
+            return list(
+                db.session.scalars(
+                    select(Notification.title).where(
+                        Notification.user_id == alice, Notification.title.startswith("Transfer keeps hitting faults")
+                    )
+                )
+            )
+
+    wait_until(lambda: fault_titles(), 60, "five faults of the same task")
+    polls = [len(fault_titles()) for _ in range(5)]
+    faults = int(client.get_task(task_id)["faults"])
+    client.cancel_task(task_id)
+    # Told when the count reached 5, then only when it doubled: never once per poll.
+    thresholds = sum(1 for mark in (5, 10, 20, 40, 80, 160) if mark <= faults)
+    assert 1 <= polls[-1] <= thresholds, (polls, faults)
+    with watch_app.app_context():
+        row = db.session.scalar(select(TrackedTask).where(TrackedTask.task_id == task_id))
+        assert row is not None and row.faults_notified >= 5 and row.ended_at is None
