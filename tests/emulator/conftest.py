@@ -1,4 +1,7 @@
-"""Fixtures for the emulator's own tests: SDK clients for the seeded clients and users."""
+"""Fixtures for the emulator's own tests: SDK clients for the seeded clients and users.
+
+`alice`, `bob`, `carol`, `dave`: TransferClients of the seeded users (tests/emulator/transfer_clients.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import globus_sdk
 import pytest
 
 from tests.emulator.helpers import auth_client, login_user_response
+from tests.emulator.transfer_clients import transfer_as
 
 
 @pytest.fixture
@@ -75,3 +79,18 @@ def emulator_setting(emulator):
     yield change
     if changed:
         emulator.control_post("settings", {name: original[name] for name in changed})
+
+
+def _transfer_fixture(user: str) -> Callable[..., globus_sdk.TransferClient]:
+    @pytest.fixture(scope="module", name=user)
+    def client(emulator) -> globus_sdk.TransferClient:
+        return transfer_as(emulator, user)
+
+    client.__doc__ = f"A TransferClient acting as {user}, logged in through the emulator's real flow (no retries)."
+    return client
+
+
+alice = _transfer_fixture("alice")
+bob = _transfer_fixture("bob")
+carol = _transfer_fixture("carol")
+dave = _transfer_fixture("dave")

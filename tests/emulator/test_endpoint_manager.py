@@ -14,23 +14,8 @@ from pathlib import Path
 import globus_sdk
 import pytest
 
-from tests.emulator.test_transfer_tasks import fixture_json, transfer_client, wait_done
+from tests.emulator.test_transfer_tasks import fixture_json, wait_done
 from tests.emulator.test_transfer_tasks_runtime import SLOW, poll
-
-
-@pytest.fixture(scope="module")
-def alice(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "alice")
-
-
-@pytest.fixture(scope="module")
-def carol(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "carol")
-
-
-@pytest.fixture(scope="module")
-def bob(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "bob")
 
 
 @pytest.fixture

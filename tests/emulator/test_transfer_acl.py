@@ -17,11 +17,6 @@ ARCHIVE = collection_id("lab-archive")
 
 
 @pytest.fixture
-def carol(emulator) -> globus_sdk.TransferClient:
-    return transfer_as(emulator, "carol")
-
-
-@pytest.fixture
 def rules(carol):
     """Create ACL rules on the lab share; every one is deleted after the test."""
     created: list[str] = []

@@ -14,11 +14,6 @@ SHARED = collection_id("cryoem-shared")
 
 
 @pytest.fixture
-def carol(emulator) -> globus_sdk.TransferClient:
-    return transfer_as(emulator, "carol")
-
-
-@pytest.fixture
 def granted(carol):
     """Grant roles for one test; each is revoked afterwards."""
     made: list[tuple[str, str]] = []

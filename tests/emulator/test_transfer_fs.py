@@ -10,16 +10,11 @@ from pathlib import Path
 import globus_sdk
 import pytest
 
-from tests.emulator.transfer_clients import api_error, collection_id, fixture_keys, transfer_as
+from tests.emulator.transfer_clients import api_error, collection_id, fixture_keys
 
 LAPTOP = collection_id("alice-laptop")
 SHARED = collection_id("cryoem-shared")
 PUBLIC = collection_id("public-reference")
-
-
-@pytest.fixture
-def alice(emulator) -> globus_sdk.TransferClient:
-    return transfer_as(emulator, "alice")
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from emulator.transfer.storage.listing_cache import (
     is_settled,
 )
 from emulator.transfer.storage.listing_query import parse_listing_filters, parse_listing_orderby
-from tests.emulator.transfer_clients import collection_id, transfer_as
+from tests.emulator.transfer_clients import collection_id
 from tests.waiting import wait_until
 
 LAPTOP = collection_id("alice-laptop")
@@ -44,11 +44,6 @@ def names(listing) -> list[str]:
 
 def browse(tc: globus_sdk.TransferClient, path: str, **kwargs) -> list[str]:
     return names(tc.operation_ls(LAPTOP, path=path, orderby=BROWSE_ORDER, **kwargs))
-
-
-@pytest.fixture
-def alice(emulator) -> globus_sdk.TransferClient:
-    return transfer_as(emulator, "alice")
 
 
 @pytest.fixture(scope="module")

@@ -13,38 +13,14 @@ import globus_sdk
 import pytest
 from globus_sdk.testing import get_response_set
 
-from tests.emulator.helpers import login_user_tokens
+from tests.emulator.transfer_clients import transfer_as
 
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
-
-
-def transfer_client(emulator, username: str, scopes: str | list[str] = TRANSFER_SCOPE) -> globus_sdk.TransferClient:
-    """A TransferClient acting for a seeded user, logged in through the real flow."""
-    tokens = login_user_tokens(emulator, username, scopes)
-    return globus_sdk.TransferClient(
-        authorizer=globus_sdk.AccessTokenAuthorizer(tokens["transfer.api.globus.org"]["access_token"]),
-        base_url=emulator.services["transfer"],
-    )
 
 
 def fixture_json(method: str) -> dict:
     """The default canned response of a TransferClient method in globus_sdk.testing."""
     return get_response_set(getattr(globus_sdk.TransferClient, method)).lookup("default").json
-
-
-@pytest.fixture(scope="module")
-def alice(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "alice")
-
-
-@pytest.fixture(scope="module")
-def bob(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "bob")
-
-
-@pytest.fixture(scope="module")
-def dave(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "dave")
 
 
 @pytest.fixture
@@ -298,7 +274,7 @@ def test_permissions_are_checked_at_submission(emulator, dave, bob, public):
 
 def test_mapped_collection_needs_data_access_consent_at_submit(emulator, public):
     cluster = emulator.collection("campus-cluster")
-    without = transfer_client(emulator, "alice")
+    without = transfer_as(emulator, "alice")
     data = globus_sdk.TransferData(public[0], cluster["id"], label="needs consent")
     data.add_item("/README.txt", f"/scratch/alice/consent-{uuid.uuid4().hex}.txt")
     with pytest.raises(globus_sdk.TransferAPIError) as err:
@@ -309,7 +285,7 @@ def test_mapped_collection_needs_data_access_consent_at_submit(emulator, public)
     required = gare.authorization_parameters.required_scopes
     assert any(f"{cluster['id']}/data_access" in scope for scope in required)
 
-    consented = transfer_client(emulator, "alice", required)
+    consented = transfer_as(emulator, "alice", required)
     data.pop("submission_id", None)
     accepted = consented.submit_transfer(data)
     assert wait_done(consented, accepted["task_id"])["status"] == "SUCCEEDED"

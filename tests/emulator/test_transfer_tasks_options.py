@@ -14,12 +14,7 @@ from pathlib import Path
 import globus_sdk
 import pytest
 
-from tests.emulator.test_transfer_tasks import transfer_client, wait_done
-
-
-@pytest.fixture(scope="module")
-def alice(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "alice")
+from tests.emulator.test_transfer_tasks import wait_done
 
 
 class Area:

@@ -15,16 +15,12 @@ import globus_sdk
 import pytest
 
 from tests.conftest import start_emulator, stop_emulator
-from tests.emulator.test_transfer_tasks import transfer_client, wait_done
+from tests.emulator.test_transfer_tasks import wait_done
+from tests.emulator.transfer_clients import transfer_as
 from tests.waiting import wait_until
 
 SLOW = 40_000  # bytes per second per task
 POLL_SECONDS = 60  # a generous bound, only reached when something is broken
-
-
-@pytest.fixture(scope="module")
-def alice(emulator) -> globus_sdk.TransferClient:
-    return transfer_client(emulator, "alice")
 
 
 @pytest.fixture
@@ -133,7 +129,7 @@ def test_active_tasks_resume_after_an_emulator_restart(tmp_path):
     instance = tmp_path / "restart-instance"
     process, running = start_emulator(instance, "--throughput", str(SLOW))
     try:
-        tc = transfer_client(running, "alice")
+        tc = transfer_as(running, "alice")
         collection = running.collection("alice-laptop")
         folder = Path(collection["data_root"]) / "restart"
         folder.mkdir()

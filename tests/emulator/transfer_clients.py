@@ -1,6 +1,7 @@
 """TransferClients for the seeded users, logged in through the emulator's real OAuth flow.
 
 Tokens are cached per (emulator, user, scope) so a test module logs each user in once.
+tests/emulator/conftest.py turns these into the `alice` … `dave` fixtures of the emulator's tests.
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ def data_access_scope(collection: str) -> str:
     return f"{TRANSFER_ALL}[*https://auth.globus.org/scopes/{collection}/data_access]"
 
 
-def transfer_token(emulator: Any, username: str, scope: str = TRANSFER_ALL) -> str:
+def transfer_token(emulator: Any, username: str, scope: str | list[str] = TRANSFER_ALL) -> str:
     """An access token for Transfer, from the real authorization-code flow (cached)."""
-    key = (str(emulator.instance_dir), username, scope)
+    key = (str(emulator.instance_dir), username, scope if isinstance(scope, str) else " ".join(scope))
     if key not in _token_cache:
         tokens = login_user_tokens(emulator, username, scope)
         _token_cache[key] = tokens[TRANSFER_RS]["access_token"]
     return _token_cache[key]
 
 
-def transfer_as(emulator: Any, username: str, scope: str = TRANSFER_ALL) -> globus_sdk.TransferClient:
+def transfer_as(emulator: Any, username: str, scope: str | list[str] = TRANSFER_ALL) -> globus_sdk.TransferClient:
     """A real globus_sdk.TransferClient acting as a seeded user, pointed at the emulator.
 
     Retries are off so an expected 5xx from the emulator surfaces at once.
