@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import globus_sdk
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import User
@@ -311,3 +311,26 @@ def test_repeated_faults_are_told_at_5_10_20_not_at_every_poll(watch_app, emulat
     with watch_app.app_context():
         row = db.session.scalar(select(TrackedTask).where(TrackedTask.task_id == task_id))
         assert row is not None and row.faults_notified >= 5 and row.ended_at is None
+
+
+def test_an_unreachable_transfer_backs_the_polls_off_without_telling_anyone(watch_app, emulator):
+    import socket
+
+    alice, _ = _user(watch_app, emulator, "alice")
+    task_id = _submit(watch_app, alice, "transfer is down")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    watch_app.config.update(GLOBUS_TRANSFER_URL=f"http://127.0.0.1:{closed}/transfer/", WORKER_MAX_RETRIES=0)
+    watch_app.extensions.pop("globus_settings", None)
+    for expected_failures in (1, 2, 3):
+        _make_due(watch_app, alice)
+        started = utcnow()
+        poll_user_tasks.call_local(alice)
+        with watch_app.app_context():
+            row = db.session.scalar(select(TrackedTask).where(TrackedTask.task_id == task_id))
+            assert row is not None and row.poll_failures == expected_failures and row.poll_claim is None
+            wait = row.next_check_at - started
+            # 5 s for a new task, doubled per failure in a row.
+            assert timedelta(seconds=5 * 2**expected_failures) <= wait < timedelta(seconds=5 * 2**expected_failures + 5)
+            assert db.session.scalar(select(func.count()).where(Notification.user_id == alice)) == 0
