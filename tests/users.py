@@ -17,6 +17,9 @@ Logged-in clients: `logged_in(target, user)`
     - a Flask app and a username or user id: a Flask test client with a planted server-side
       session (no Globus call); a username gets its `portal_user` row first.
 
+    `log_in_again(portal, browser, redirect, user)`: from the portal's redirect to /login (consent
+    repair, an ended session) through the emulator and back to the callback.
+
 Fixtures
     `alice_browser` … `dave_browser`: `logged_in(live_portal, name)`, once per test module.
     `alice_id` … `dave_id`: that user's portal id on the live portal, after a real login (so the
@@ -125,6 +128,31 @@ def logged_in(target: Any, user: str | int = "alice", **options: Any) -> Any:
             return _login_in_process(target, options.pop("emulator"), str(user), **options)
         return _planted_login(target, user, **options)
     return _login_through_browser(target, str(user), **options)
+
+
+def log_in_again(
+    portal: Any,
+    browser: requests.Session,
+    redirect: requests.Response,
+    user: str,
+    *,
+    requested_scope: str | None = None,
+) -> requests.Response:
+    """Follow the portal's redirect to /login (consent repair, say) through the emulator and back.
+
+    Returns the callback's response, not followed; `requested_scope` must be among the scopes the
+    login asks Globus Auth for.
+    """
+    assert redirect.status_code == 302, redirect.text[:500]
+    assert redirect.headers["Location"].startswith("/login?"), redirect.headers["Location"]
+    start = browser.get(portal.url(redirect.headers["Location"]), allow_redirects=False, timeout=30)
+    assert start.status_code == 302, start.text[:500]
+    authorize_url = start.headers["Location"]
+    if requested_scope is not None:
+        assert requested_scope in parse_qs(urlsplit(authorize_url).query)["scope"][0], authorize_url
+    back = browser.get(portal.authorize(browser, authorize_url, user), allow_redirects=False, timeout=30)
+    assert back.status_code == 302, back.text[:500]
+    return back
 
 
 def _login_through_browser(portal: Any, user: str, *, browser: requests.Session | None = None) -> requests.Session:

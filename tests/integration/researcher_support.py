@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urljoin
 
 import requests
 from werkzeug.serving import make_server
@@ -154,21 +153,6 @@ class HangingUpstream:
         for connection in self._connections:
             connection.close()
         self._socket.close()
-
-
-def follow_consent(
-    portal: LivePortal, browser: requests.Session, response: requests.Response, username: str
-) -> requests.Response:
-    """From a redirect to /login (consent repair), log in at the emulator and return the page we land on."""
-    assert response.status_code == 302, response.text[:500]
-    login_url = urljoin(portal.base_url + "/", response.headers["Location"])
-    assert "/login" in login_url, login_url
-    start = browser.get(login_url, allow_redirects=False, timeout=30)
-    assert start.status_code == 302, start.text[:500]
-    callback = portal.authorize(browser, start.headers["Location"], username)
-    back = browser.get(callback, allow_redirects=False, timeout=30)
-    assert back.status_code == 302, back.text[:500]
-    return back
 
 
 class ForwardingProxy:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-
 from app.services import token_records
 from tests.portal_fixtures import csrf_from
-from tests.users import logged_in
+from tests.users import log_in_again, logged_in
 
 DATA_ACCESS = "https://auth.globus.org/scopes/{}/data_access"
 
@@ -18,26 +16,13 @@ def _campus(live_portal) -> str:
     return live_portal.emulator.collection("campus-cluster")["id"]
 
 
-def _follow_consent_login(
-    live_portal, browser: requests.Session, response: requests.Response, username: str
-) -> requests.Response:
-    """From the portal's redirect to /login through Globus Auth back to the portal's callback."""
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login?"), response.text[:300]
-    login = browser.get(live_portal.url(response.headers["Location"]), allow_redirects=False, timeout=30)
-    authorize_url = login.headers["Location"]
-    requested = parse_qs(urlsplit(authorize_url).query)["scope"][0]
-    assert DATA_ACCESS.format(_campus(live_portal)) in requested
-    callback = live_portal.authorize(browser, authorize_url, username)
-    return browser.get(callback, allow_redirects=False, timeout=30)
-
-
 def test_a_page_needing_consent_returns_to_the_page_after_login(live_portal):
     browser = logged_in(live_portal, "alice")
     page = f"/_probe/ls/{_campus(live_portal)}?json=1"
     first = browser.get(live_portal.url(page), allow_redirects=False, timeout=30)
     assert parse_qs(urlsplit(first.headers["Location"]).query)["next"] == [page]
 
-    back = _follow_consent_login(live_portal, browser, first, "alice")
+    back = log_in_again(live_portal, browser, first, "alice", requested_scope=DATA_ACCESS.format(_campus(live_portal)))
     assert back.status_code == 302 and back.headers["Location"] == page
     listing = browser.get(live_portal.url(page), timeout=30)
     assert listing.status_code == 200 and {"home", "projects", "scratch"} <= set(listing.json())
@@ -60,7 +45,7 @@ def test_a_form_interrupted_by_consent_is_offered_back_and_nothing_is_lost(live_
     )
     assert parse_qs(urlsplit(submit.headers["Location"]).query)["next"] == ["/auth/resume"]
 
-    back = _follow_consent_login(live_portal, browser, submit, "bob")
+    back = log_in_again(live_portal, browser, submit, "bob", requested_scope=DATA_ACCESS.format(campus))
     assert back.headers["Location"] == "/auth/resume"
     resume = browser.get(live_portal.url("/auth/resume"), timeout=30)
     assert resume.status_code == 200 and new_dir in resume.text

@@ -17,12 +17,11 @@ from tests.integration.researcher_support import (
     ForwardingProxy,
     HangingUpstream,
     extra_portal,
-    follow_consent,
     form_fields,
     task_id_from,
     wait_for_task,
 )
-from tests.users import logged_in
+from tests.users import log_in_again, logged_in
 
 CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
@@ -218,7 +217,7 @@ def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_p
         first = bob.get(
             portal.url(f"/browse/{CAMPUS}"), params={"path": "/~/projects/"}, allow_redirects=False, timeout=30
         )
-        back = follow_consent(portal, bob, first, "bob")
+        back = log_in_again(portal, bob, first, "bob")
         assert back.headers["Location"].startswith(f"/browse/{CAMPUS}"), back.headers["Location"]
         listing = bob.get(portal.url(back.headers["Location"]), timeout=30)
         assert listing.status_code == 200 and "cryoem/" in listing.text
@@ -236,7 +235,7 @@ def test_consent_repair_for_listing_and_transfer_on_the_mapped_collection(live_p
             batch="measurements_001.csv carol-copy.csv\n",
         )
         interrupted = carol.post(portal.url("/transfers/batch"), data=fields, allow_redirects=False, timeout=30)
-        resumed = follow_consent(portal, carol, interrupted, "carol")
+        resumed = log_in_again(portal, carol, interrupted, "carol")
         assert resumed.headers["Location"].endswith("/auth/resume")
         confirm = carol.get(portal.url("/auth/resume"), timeout=30)
         # The batch form comes back as itself, filled in as it was typed, with a fresh one-time token.
