@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from app.extensions import db
@@ -43,8 +43,10 @@ class PendingToken:
 
 def queue_revocation(orm: OrmSession, user_id: int, resource_server: str, token_kind: str, token: str) -> None:
     """Add a token to the queue (encrypted) in the caller's transaction."""
-    orm.add(
-        PendingRevocation(
+    # A plain INSERT, not an ORM object: a login queues up to six of these between the selects of
+    # its token rows, and each ORM object would be flushed on its own (insert + RETURNING).
+    orm.execute(
+        insert(PendingRevocation).values(
             user_id=user_id,
             resource_server=resource_server,
             token_kind=token_kind,
