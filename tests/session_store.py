@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.server_session import ServerSession
+from tests.users import planted_client
 
 
 def _is_redis(app) -> bool:
@@ -63,10 +64,7 @@ def update_stored(app, sid: str, change: Callable[[dict[str, Any]], None]) -> No
 
 def plant_session(app, data: dict[str, Any]) -> str:
     """Store a new session holding `data` (as an earlier visit would have) and return its cookie value."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update(data)
-    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    return planted_client(app, data).get_cookie(app.config["SESSION_COOKIE_NAME"]).value
 
 
 def shift_stored_expiry(app, sid: str, seconds: float) -> None:
