@@ -22,12 +22,14 @@ ensure_venv() {
   # Reinstall only when the dependency list or the pinned versions changed since the last install.
   # constraints.txt pins every package (direct and transitive) to what CI last ran green with.
   local stamp="$VENV/.installed-$1" digest
-  digest=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+  digest=$(cat pyproject.toml clients/python/pyproject.toml constraints.txt | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     say "installing the project ($1)"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     if [ "$1" = dev ]; then
       "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e '.[dev]'
+      # The API's Python client (its own package): tests/api run its command line.
+      "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e clients/python
     else
       "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e .
     fi
@@ -81,11 +83,11 @@ case "${1:-}" in
     say "resolving every dependency (runtime, postgres, dev) in $lock_venv"
     "$PYTHON" -m venv "$lock_venv"
     "$lock_venv/bin/python" -m pip install --quiet --upgrade pip
-    "$lock_venv/bin/python" -m pip install --quiet '.[dev,postgres]'
+    "$lock_venv/bin/python" -m pip install --quiet '.[dev,postgres]' ./clients/python
     {
       echo "# Every package the project installs, pinned; written by \`./dev.sh lock\` — do not edit by hand."
       echo "# Installed with \`pip install -c constraints.txt\` by ./dev.sh (and so by CI)."
-      "$lock_venv/bin/python" -m pip freeze --exclude science-gateway | LC_ALL=C sort -f
+      "$lock_venv/bin/python" -m pip freeze --exclude science-gateway --exclude gateway-client | LC_ALL=C sort -f
     } > constraints.txt
     say "constraints.txt: $(grep -vc '^#' constraints.txt) packages"
     ;;

@@ -14,6 +14,8 @@ from flask import Response, abort, jsonify, render_template, request, send_from_
 
 from app.api import bp
 from app.api.openapi import spec
+from app.services import user_clients
+from app.services.api_auth import api_scope
 
 DOCS_CSP = "; ".join(
     [
@@ -41,7 +43,14 @@ def swagger_ui_dir() -> Path:
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     """The OpenAPI 3.1 document of this API."""
-    return jsonify(spec.document(request.url_root.rstrip("/") + (bp.url_prefix or "")))
+    document = spec.document(request.url_root.rstrip("/") + (bp.url_prefix or ""))
+    # The scope a caller must ask Globus Auth for: clients (clients/python) read it from here.
+    client_id = user_clients.settings().client_id or ""
+    document["components"]["securitySchemes"]["globus_bearer"]["x-globus-scope"] = api_scope(client_id)
+    document["components"]["securitySchemes"]["globus_bearer"]["x-globus-auth-url"] = (
+        user_clients.settings().auth_url or "https://auth.globus.org/"
+    )
+    return jsonify(document)
 
 
 @bp.get("/docs")
