@@ -84,8 +84,8 @@ def portal_user(
 ) -> int:
     """The portal row of a seeded user (created if missing) holding `tokens`; returns its id.
 
-    `tokens` maps resource servers to SDK token data; `None` stores `placeholder_tokens(user)` and
-    an empty mapping stores none.
+    `tokens` maps resource servers to SDK token data (plus, optionally, the `requested_scopes` the
+    login asked for); `None` stores `placeholder_tokens(user)` and an empty mapping stores none.
     """
     from app.extensions import db
     from app.models import User
@@ -107,6 +107,7 @@ def portal_user(
                 expires_at=data["expires_at_seconds"],
                 access_token=data["access_token"],
                 refresh_token=data.get("refresh_token"),
+                requested_scopes=data.get("requested_scopes"),
             )
         db.session.remove()
     return user_id

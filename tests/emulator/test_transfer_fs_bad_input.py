@@ -103,6 +103,7 @@ def test_random_search_parameters_get_globus_errors_not_500(emulator):
     for _ in range(ROUNDS * 2):
         params = {name: rng.choice(ODD_VALUES) for name in names if rng.random() < 0.5}
         params = {name: value for name, value in params.items() if isinstance(value, (str, int, float))}
+        # Random parameters: a search may succeed or be refused; only a 5xx is a crash.
         assert status_of(carol.get, "/v0.10/endpoint_search", query_params=params) < 500, params
 
 
