@@ -53,6 +53,18 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000 if ordered else float("nan")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far (from /proc; 0 for a process that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def workers_rss_mib(master: int) -> float:
     return sum(rss_kib(pid) for name, pid in gunicorn_processes(master).items() if name != "master") / 1024
 
@@ -131,12 +143,16 @@ def main() -> None:
         start_gate.wait()
         time.sleep(WARM_UP_SECONDS)
         rss_before = workers_rss_mib(portal_process.pid)
+        portal_pids = [pid for name, pid in gunicorn_processes(portal_process.pid).items() if name != "master"]
+        cpu_before = cpu_seconds(portal_pids), cpu_seconds([emulator_process.pid])
         measuring.set()
         began = time.monotonic()
         for thread in threads:
             thread.join()
         measured = time.monotonic() - began
         rss_after = workers_rss_mib(portal_process.pid)
+        portal_cpu = cpu_seconds(portal_pids) - cpu_before[0]
+        emulator_cpu = cpu_seconds([emulator_process.pid]) - cpu_before[1]
 
         everything = [value for values in latencies.values() for value in values]
         total_errors = sum(errors.values())
@@ -158,6 +174,11 @@ def main() -> None:
         print(
             f"\n{len(everything) / measured:.1f} requests/s. Workers' total RSS: {rss_before:.1f} MiB after the "
             f"warm-up, {rss_after:.1f} MiB at the end ({growth:+.1f} %; aim < 10 %)."
+        )
+        count = max(len(everything), 1)
+        print(
+            f"CPU per request: portal workers {portal_cpu / count * 1000:.1f} ms, emulator "
+            f"{emulator_cpu / count * 1000:.1f} ms (both on the same {os.cpu_count()} cores as the clients)."
         )
         one, five, fifteen = os.getloadavg()
         print(
