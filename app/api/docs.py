@@ -1,4 +1,4 @@
-"""The OpenAPI document and its docs page (Swagger UI from the installed swagger-ui-bundle, no CDN).
+"""The OpenAPI document and its docs page (Swagger UI 5 from the installed flask-swagger-ui, no CDN).
 
 The docs page has a CSP of its own: Swagger UI renders with inline style attributes and data:
 images (its icons), which the portal's CSP forbids; its script stays 'self' only (no inline
@@ -34,10 +34,14 @@ ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standa
 
 
 def swagger_ui_dir() -> Path:
-    """The folder of Swagger UI's files inside the installed swagger_ui_bundle package."""
-    import swagger_ui_bundle  # type: ignore[import-untyped]
+    """The folder of Swagger UI's files inside the installed flask_swagger_ui package.
 
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    Only its files are used (its blueprint renders an inline script, which the CSP forbids);
+    Swagger UI 5 is the first to read OpenAPI 3.1 documents.
+    """
+    import flask_swagger_ui
+
+    return Path(flask_swagger_ui.__file__).parent / "dist"
 
 
 @bp.get("/openapi.json")
