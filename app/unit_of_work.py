@@ -11,7 +11,9 @@ exceptions that commit on their own: the at-most-once transfer submission (its i
 before the upstream call, see app/services/submissions.py); token rows and pending revocations
 (app/services/token_records.py: a refreshed token must be kept even if the page then fails);
 the login callback, a GET by OAuth's design, which commits the user row before the token rows
-that refer to it (app/services/auth.py); and the session store.
+that refer to it (app/services/auth.py) and queues work for after that commit; the worker's
+task-poll lease (app/services/task_watch.py), committed before Transfer is called; and the
+session store. Background jobs get the same boundary from `unit_of_work()` (app/worker/context.py).
 """
 
 from __future__ import annotations

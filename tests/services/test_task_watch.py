@@ -334,3 +334,21 @@ def test_an_unreachable_transfer_backs_the_polls_off_without_telling_anyone(watc
             # 5 s for a new task, doubled per failure in a row.
             assert timedelta(seconds=5 * 2**expected_failures) <= wait < timedelta(seconds=5 * 2**expected_failures + 5)
             assert db.session.scalar(select(func.count()).where(Notification.user_id == alice)) == 0
+
+
+def test_a_poll_refreshes_an_expired_access_token_and_writes_it_back(watch_app, emulator):
+    alice, _ = _user(watch_app, emulator, "alice")
+    _submit(watch_app, alice, "needs a refresh")
+    _expire_access_token(watch_app, alice)
+    with watch_app.app_context():
+        before = token_records.read_token(alice, TRANSFER_RS)
+    _make_due(watch_app, alice)
+    poll_user_tasks.call_local(alice)
+    with watch_app.app_context():
+        after = token_records.read_token(alice, TRANSFER_RS)
+        polled = db.session.scalars(select(TrackedTask.status_checked_at).where(TrackedTask.user_id == alice)).all()
+    assert before is not None and after is not None
+    assert after.access_token != before.access_token and after.expires_at > before.expires_at
+    assert all(polled), "the poll went through with the refreshed token"
+    with watch_app.app_context():
+        assert token_health.tokens_dead(alice) is None
