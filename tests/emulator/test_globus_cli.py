@@ -191,7 +191,7 @@ def test_task_cancel(globus, emulator, emulator_setting, workspace):
         "transfer", "--recursive", f"{public['id']}:/genomes/", f"{workspace['collection']}:{workspace['folder']}slow/"
     )
     cancelled = globus("task", "cancel", submitted["task_id"])
-    assert cancelled["code"] in ("Canceled", "CancelAccepted")
+    assert cancelled["code"] == "Canceled"  # the task was still running (one byte a second)
     globus(
         "task", "wait", submitted["task_id"], "--timeout", "60", "--polling-interval", "1", as_json=False, expect_exit=1
     )
