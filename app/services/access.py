@@ -22,6 +22,7 @@ from app.services.errors import (
     ReauthenticationRequired,
     RemoteNotFound,
     RemotePermissionDenied,
+    StoragePermissionDenied,
 )
 from app.services.globus import transfer as upstream
 
@@ -131,6 +132,11 @@ class explained_refusal:  # noqa: N801 - reads as a phrase at call sites: `with 
     def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
         if isinstance(exc, RemotePermissionDenied):
             forget(self.user_id)
+            if isinstance(exc, StoragePermissionDenied):
+                # The storage itself refused (file system permissions): its own words say why.
+                raise RemotePermissionDenied(
+                    f"The collection's storage refused to {self.action} in “{self.folder}”: {exc.message}"
+                ) from exc
             raise RemotePermissionDenied(
                 f"{READ_ONLY_REASON} Globus refused to {self.action} in “{self.folder}”: you have read access "
                 "there, not write access. Ask the collection's owner if you need to change it."

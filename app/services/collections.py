@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.services import paths, token_records, user_clients
 from app.services.errors import InvalidRequest
@@ -132,7 +132,7 @@ class CollectionSearch:
     hint: str | None = None
     # False when no scope was asked for: the form then offers "All" (what a typed search means),
     # while the list below shows the recently used collections.
-    scope_chosen: bool = True
+    scope_chosen: bool = field(default=True, compare=False)
 
 
 def _needs_words(text: str, scope: str) -> bool:

@@ -77,6 +77,10 @@ class RemotePermissionDenied(DomainError):
     fixable = True  # e.g. no write access to that folder: choose another one
 
 
+class StoragePermissionDenied(RemotePermissionDenied):
+    """The collection's storage itself refused (file system permissions), not the collection's access rules."""
+
+
 class RemoteNotFound(DomainError):
     """Globus says the resource does not exist (or is not visible to this user)."""
 

@@ -20,6 +20,7 @@ from app.services.errors import (
     RemoteNotFound,
     RemotePermissionDenied,
     RemoteUnavailable,
+    StoragePermissionDenied,
     StorageRefused,
 )
 
@@ -106,7 +107,7 @@ def _collection_error(code: str, message: str | None, service: str) -> Exception
         log.warning("%s reports a collection unreachable (%s)", service, code)
         return CollectionUnavailable(service, message)
     if reason in _STORAGE_PERMISSION_REASONS:
-        return RemotePermissionDenied(message or "The collection's storage refused access.")
+        return StoragePermissionDenied(message or "The collection's storage refused access.")
     # Anything else (Exists, NotEmpty, NoSpace, reasons we do not know) is the storage's answer to
     # this request: shown to the user as a conflict, not reported as Transfer being down.
     return StorageRefused(
