@@ -7,6 +7,10 @@
 # TOKEN_ENCRYPTION_KEYS (or _FILE), GLOBUS_CLIENT_ID/SECRET and TRUSTED_HOSTS.
 #   docker run --rm --env-file prod.env IMAGE gateway db upgrade     # once per release
 #   docker run -d -p 8000:8000 --env-file prod.env IMAGE             # gateway run --gunicorn
+# The background worker runs from the same image (QUEUE_BACKEND=redis in prod.env): exactly one
+# container with the scheduler, and as many as needed, on any hosts, without it:
+#   docker run -d --env-file prod.env IMAGE gateway worker --workers 4
+#   docker run -d --env-file prod.env IMAGE gateway worker --workers 4 --no-scheduler
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
