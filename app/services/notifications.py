@@ -86,7 +86,7 @@ def notify(user_id: int, kind: str, title: str, body: str, link: str | None = No
     """Store a notification for the user (and queue its email after commit); returns its id."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    if link is not None and not link.startswith("/"):
+    if link is not None and (not link.startswith("/") or link.startswith("//")):
         raise ValueError("a notification links to a path inside the portal")
     row = Notification(user_id=user_id, kind=kind, title=title[:MAX_TITLE], body=body, link=link)
     if _wants_email(user_id, kind):

@@ -31,9 +31,10 @@ from app.database import rows_affected
 from app.extensions import db
 from app.models.timestamps import utcnow
 from app.models.tracked_task import TrackedTask
-from app.services import notifications, token_health, user_clients
+from app.services import notifications, token_health, token_records, user_clients
 from app.services.errors import DomainError, ReauthenticationRequired
 from app.services.globus import transfer as upstream
+from app.services.globus.clients import TRANSFER_RESOURCE_SERVER
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def poll_user(user_id: int, *, now: datetime | None = None) -> PollReport:
             documents.update({str(doc.get("task_id")): doc for doc in upstream.task_documents(client, chunk)})
     except ReauthenticationRequired as exc:
         if not exc.scopes:
-            token_health.mark_tokens_dead(user_id, "Globus refused the stored login (expired or revoked)")
+            token_health.mark_tokens_dead(user_id, _why_no_login(user_id))
             _park(tasks)
             return PollReport(user_id, len(tasks), 0, calls, True, None)
         # A consent Transfer wants for something else: the tasks stay watched, with back-off.
@@ -275,3 +276,11 @@ def _next_due(user_id: int) -> datetime | None:
             TrackedTask.user_id == user_id, TrackedTask.ended_at.is_(None), TrackedTask.next_check_at.is_not(None)
         )
     )
+
+
+def _why_no_login(user_id: int) -> str:
+    # Logout revokes and deletes every token: the gateway has nothing left to act with. Otherwise
+    # a stored grant exists and Globus refused it (revoked, consent withdrawn, unused for months).
+    if token_records.read_token(user_id, TRANSFER_RESOURCE_SERVER) is None:
+        return "you signed out, so the gateway holds no Globus login for you"
+    return "Globus refused the stored login (expired or revoked)"

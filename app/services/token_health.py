@@ -42,8 +42,8 @@ def mark_tokens_dead(user_id: int, reason: str) -> bool:
         user_id,
         "tokens_dead",
         "Sign in again so the gateway can keep working for you",
-        f"Globus no longer accepts the gateway's stored login for you ({reason}). Until you sign in "
-        "again, the gateway cannot follow your transfers or run anything on your behalf.",
+        f"The gateway can no longer act for you: {reason}. Until you sign in again, it cannot "
+        "follow your transfers or run anything on your behalf.",
         link="/login",
     )
     for listener in list(_listeners):

@@ -352,3 +352,17 @@ def test_a_poll_refreshes_an_expired_access_token_and_writes_it_back(watch_app, 
     assert all(polled), "the poll went through with the refreshed token"
     with watch_app.app_context():
         assert token_health.tokens_dead(alice) is None
+
+
+def test_after_logout_the_tasks_are_parked_and_the_user_told_why(watch_app, emulator):
+    alice, _ = _user(watch_app, emulator, "alice")
+    _submit(watch_app, alice, "left running at logout")
+    with watch_app.app_context():
+        token_records.delete_tokens(alice)  # what logout leaves: no stored grant at all
+    _make_due(watch_app, alice)
+    poll_user_tasks.call_local(alice)
+    with watch_app.app_context():
+        assert token_health.tokens_dead(alice) == "you signed out, so the gateway holds no Globus login for you"
+        [body] = db.session.scalars(select(Notification.body).where(Notification.user_id == alice)).all()
+        assert body.startswith("The gateway can no longer act for you: you signed out")
+        assert db.session.scalar(select(TrackedTask.next_check_at).where(TrackedTask.user_id == alice)) is None
