@@ -3,6 +3,9 @@
     git clone https://github.com/globus/globus-sample-data-portal /tmp/sample-portal
     .venv/bin/python benchmarks/peer_bench.py --sample-portal /tmp/sample-portal [--seconds 8] [--clients 1,8]
 
+(`SAMPLE_PORTAL=/tmp/sample-portal ./dev.sh bench` runs it with the others; without it, it says
+how to get the clone and is skipped.)
+
 The sample's code is never part of this repository and its checkout is never changed: it is copied
 into a temporary folder and the copy is adapted to the local emulator with these changes, all of
 them configuration, not code of the portal's pages:
@@ -312,13 +315,25 @@ def interleaved(threads: int, seconds: float, variants: dict[str, Variant]) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sample-portal", required=True, type=Path, help="a checkout of globus-sample-data-portal")
+    parser.add_argument(
+        "--sample-portal",
+        type=Path,
+        default=os.environ.get("SAMPLE_PORTAL") or None,
+        help="a checkout of globus-sample-data-portal (default: $SAMPLE_PORTAL)",
+    )
     parser.add_argument("--sample-python", default=sys.executable, help="the interpreter to serve the sample with")
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each page and client count")
     parser.add_argument("--clients", default="1,8", help="client thread counts, comma-separated")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for each portal")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, the adapted copy)")
     args = parser.parse_args()
+    if args.sample_portal is None:
+        # `./dev.sh bench` runs every *_bench.py: without a clone there is nothing to compare with.
+        print(
+            "peer_bench: skipped, no sample portal: git clone https://github.com/globus/globus-sample-data-portal "
+            "/tmp/sample-portal, then pass --sample-portal /tmp/sample-portal (or set SAMPLE_PORTAL)"
+        )
+        return
     counts = [min(max(int(n), 1), 16) for n in args.clients.split(",") if n.strip()]
     seconds = min(max(args.seconds, 1.0), 60.0)
 
