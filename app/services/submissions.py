@@ -109,6 +109,13 @@ def _with_globus_emails(user_id: int, document: dict[str, Any]) -> dict[str, Any
     return {**document, **{name: False for name in GLOBUS_NOTIFY_OPTIONS}}
 
 
+def already_saved(user_id: int, form_token: str | None) -> bool:
+    """True when this form was submitted before (its saved document wins over anything new)."""
+    if not form_token or not FORM_TOKEN_PATTERN.match(form_token):
+        return False
+    return _find(user_id, form_token) is not None
+
+
 def submit_once(user_id: int, form_token: str | None, document: dict[str, Any]) -> Submitted:
     """Submit `document` (kind transfer or delete) at most once for this user and form token."""
     token = _check_token(form_token)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.services.paging import CountedOffsetPaging, parse_time
+from app.services.units import filesize
 
 if TYPE_CHECKING:  # tasks.py imports this module; the filters type is only named here
     from app.services.tasks import TaskFilters
@@ -46,6 +47,8 @@ class Task:
     fatal_error: str
     cancelled: bool
     options: dict[str, Any] = field(default_factory=dict)
+    # Bytes the portal measured in the selection before submitting (None: not known).
+    expected_bytes: int | None = None
 
     @property
     def is_done(self) -> bool:
@@ -64,19 +67,92 @@ class Task:
         )
 
     @property
+    def status_class(self) -> str:
+        """The state for styling: a cancel the user asked for is not shown as a failure."""
+        return "CANCELLED" if self.cancelled else self.status
+
+    @property
+    def progress_basis(self) -> str | None:
+        """What a percentage would measure: "bytes" (the total is known), "files", "items" or None.
+
+        Transfer reports what has been moved, not what is expected: the byte total is known only
+        when the portal measured the selection before submitting (`expected_bytes`).
+        """
+        if self.kind != "TRANSFER":
+            return "items" if self.subtasks_total > 0 else None
+        if self.expected_bytes:
+            return "bytes"
+        return "files" if self.files > 0 else None
+
+    @property
     def percent(self) -> int:
-        """How far along the task is, 0-100 (100 only once it succeeded)."""
+        """How much of what `progress_basis` measures is done, 0-100 (0 while nothing is known).
+
+        100 only for a task that succeeded; a failed or cancelled task keeps the share it reached.
+        """
         if self.status == "SUCCEEDED":
             return 100
-        if self.subtasks_total > 0:
-            done = self.subtasks_done
-            total = self.subtasks_total
-        elif self.files > 0:
-            done = self.files_transferred + self.files_skipped
-            total = self.files
+        basis = self.progress_basis
+        if basis == "bytes" and self.expected_bytes:
+            done, total = self.bytes_transferred, self.expected_bytes
+        elif basis == "files":
+            done, total = self.files_transferred + self.files_skipped, self.files
+        elif basis == "items":
+            done, total = self.subtasks_done, self.subtasks_total
         else:
             return 0
-        return min(99, int(100 * done / total)) if not self.is_done else min(100, int(100 * done / total))
+        return min(99, int(100 * done / total))
+
+    @property
+    def shows_bar(self) -> bool:
+        """A progress bar only while a running task has something it measures truthfully."""
+        return not self.is_done and self.progress_basis is not None
+
+    @property
+    def progress_text(self) -> str:
+        """What is known, as what it is: '20 of 21 files · 1.1 MB of 5.6 MB moved · 300 KB/s'."""
+        if self.kind != "TRANSFER":
+            if self.subtasks_total == 0:
+                return "Preparing…" if not self.is_done else "Nothing was deleted."
+            return f"{self.subtasks_done} of {_count(self.subtasks_total, 'item')} deleted"
+        if self.files == 0 and self.bytes_transferred == 0 and not self.is_done:
+            return "Preparing… (Globus is finding the files to copy)"
+        parts = [f"{self.files_transferred + self.files_skipped} of {_count(self.files, 'file')}"]
+        moved = _bytes(self.bytes_transferred)
+        parts.append(f"{moved} of {_bytes(self.expected_bytes)} moved" if self.expected_bytes else f"{moved} moved")
+        if not self.is_done and self.bytes_per_second:
+            parts.append(f"{_bytes(self.bytes_per_second)}/s")
+        return " · ".join(parts)
+
+    @property
+    def eta_seconds(self) -> int | None:
+        """Seconds left at the average rate so far, where the byte total is known."""
+        if self.is_done or not self.expected_bytes or self.bytes_per_second <= 0:
+            return None
+        return max(0, int((self.expected_bytes - self.bytes_transferred) / self.bytes_per_second))
+
+    @property
+    def eta_text(self) -> str:
+        """The time left in words ('' when it cannot be known)."""
+        seconds = self.eta_seconds
+        if seconds is None:
+            return ""
+        if seconds < 90:
+            return "less than two minutes left"
+        if seconds < 90 * 60:
+            return f"about {round(seconds / 60)} minutes left"
+        return f"about {round(seconds / 3600, 1):g} hours left"
+
+    @property
+    def outcome_text(self) -> str:
+        """What happened, for a finished task ('' while it runs)."""
+        if not self.is_done:
+            return ""
+        if self.cancelled:
+            return "Cancelled at your request."
+        if self.status == "FAILED":
+            return f"Failed: {self.fatal_error}" if self.fatal_error else "Failed."
+        return "Deleted everything selected." if self.kind != "TRANSFER" else "Everything was transferred."
 
     @property
     def sync_level_text(self) -> str:
@@ -139,6 +215,14 @@ def task_from_document(doc: dict[str, Any]) -> Task:
         cancelled=isinstance(fatal, dict) and fatal.get("code") == "CANCELED",
         options={name: doc.get(name) for name in option_names if name in doc},
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _bytes(value: int | None) -> str:
+    return filesize(value)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from concurrent.futures import wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -225,6 +225,10 @@ def get_task(user_id: int, task_id: str) -> Task:
 
 def _fetch_task(user_id: int, task_id: str, client: Any = None) -> Task:
     task = task_from_document(upstream.get_task(client or user_clients.request_transfer_client(user_id), task_id))
+    plan = submissions.tracked_plan(user_id, task_id)
+    measured = plan.document.get("expected_bytes") if plan is not None else None
+    if isinstance(measured, int) and measured > 0:
+        task = replace(task, expected_bytes=measured)
     if task.is_done:
         _finished_tasks.put((user_id, task_id), task)
     return task

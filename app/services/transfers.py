@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from app.services import paths, submissions
+from app.services import paths, submissions, transfer_sizes
 from app.services.collections import validate_collection_id
 from app.services.errors import InvalidRequest
 
@@ -333,7 +333,11 @@ def build_request(
 
 def submit_transfer(user_id: int, form_token: str, request: TransferRequest) -> submissions.Submitted:
     """Submit a transfer at most once per form token; returns the (possibly earlier) task id."""
-    return submissions.submit_once(user_id, form_token, request.document())
+    document = request.document()
+    if not submissions.already_saved(user_id, form_token):
+        # Saved with the request so the task page can show a percentage of bytes (see transfer_sizes).
+        document["expected_bytes"] = transfer_sizes.expected_bytes(user_id, request)
+    return submissions.submit_once(user_id, form_token, document)
 
 
 def submit_deletion(

@@ -15,7 +15,7 @@ from flask import (
 from app.auth.access import login_required, signed_in_user_id
 from app.services import paths, tasks
 from app.tasks import bp
-from app.templating import filesize, rate, when
+from app.templating import filesize, iso, rate, when
 
 
 @bp.get("/")
@@ -48,20 +48,27 @@ def detail(task_id: str):
     )
 
 
-def progress_document(task: tasks.Task) -> dict:
-    """What the progress script needs to redraw a task without reloading the page."""
-    return {
+def progress_document(task: tasks.Task, events: tasks.EventPage | None = None) -> dict:
+    """What the progress script needs to redraw a task (and its newest events) without reloading."""
+    document = {
         "task_id": task.task_id,
         "status": task.status,
+        "status_class": task.status_class,
         "status_label": task.status_label,
         "is_done": task.is_done,
         "percent": task.percent,
+        "progress_basis": task.progress_basis,
+        "shows_bar": task.shows_bar,
+        "progress_text": task.progress_text,
+        "outcome_text": task.outcome_text,
+        "eta_text": task.eta_text,
         "files": task.files,
         "files_transferred": task.files_transferred,
         "files_skipped": task.files_skipped,
         "skipped_errors": task.skipped_errors,
         "directories": task.directories,
         "bytes_transferred": task.bytes_transferred,
+        "expected_bytes": task.expected_bytes,
         "bytes_text": filesize(task.bytes_transferred),
         "rate_text": rate(task.bytes_per_second),
         "faults": task.faults,
@@ -70,12 +77,28 @@ def progress_document(task: tasks.Task) -> dict:
         "can_cancel": task.can_cancel,
         "can_resubmit": task.can_resubmit,
     }
+    if events is not None:
+        document["events_total"] = events.total
+        document["events"] = [
+            {
+                "time": iso(event.time),
+                "time_text": when(event.time),
+                "text": event.description or event.code,
+                "details": event.details,
+                "is_error": event.is_error,
+            }
+            for event in events.events
+        ]
+    return document
 
 
 @bp.get("/<task_id>/progress")
 @login_required
 def progress(task_id: str):
-    """JSON for the live progress bar (polled by static/js/task-progress.js)."""
+    """JSON for the live task page (polled by static/js/task-progress.js); `events=1` adds the newest events."""
+    if request.args.get("events") == "1":
+        view = tasks.task_view(signed_in_user_id(), task_id, None)
+        return jsonify(progress_document(view.task, view.events))
     return jsonify(progress_document(tasks.get_task(signed_in_user_id(), task_id)))
 
 
@@ -98,6 +121,13 @@ def successful(task_id: str):
 def skipped(task_id: str):
     """The paths the task skipped because of source errors, paged, with the reason."""
     return _files_page(task_id, "skipped")
+
+
+@bp.get("/<task_id>/cancel")
+@login_required
+def cancel_confirm(task_id: str):
+    """Ask before cancelling: the task by name, and what a cancel does and does not undo."""
+    return render_template("tasks/cancel_confirm.html", task=tasks.get_task(signed_in_user_id(), task_id))
 
 
 @bp.post("/<task_id>/cancel")

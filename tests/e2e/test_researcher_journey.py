@@ -111,12 +111,13 @@ def test_the_whole_researcher_journey(live_portal, browser_page, visible_progres
     page.get_by_label("Label").fill(f"journey {folder}")
     page.get_by_role("button", name="Start transfer").click()
 
-    # Watch the progress bar reach done, without reloading.
+    # Watch the task finish without reloading: the outcome in words, the bar gone with the work.
     expect(page.get_by_text("Transfer submitted.")).to_be_visible()
     bar = page.locator("progress#task-progress-bar")
     expect(page.locator('[data-field="status_label"]')).to_have_text("Succeeded", timeout=TASK_TIMEOUT_MS)
-    expect(bar).to_have_attribute("value", "100")
-    expect(page.locator("[data-live-summary]")).to_contain_text("100% done")
+    expect(page.locator('[data-field="outcome_text"]')).to_have_text("Everything was transferred.")
+    expect(bar).to_be_hidden()
+    expect(page.locator("[data-live-summary]")).to_contain_text("moved")
     expect(page.get_by_text("Transfer submitted.")).to_be_visible()  # still the same page: no reload
     expect(page.get_by_text("Sync level")).to_be_visible()
 

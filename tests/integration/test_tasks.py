@@ -66,6 +66,20 @@ def test_task_page_progress_events_and_files(live_portal, bob_browser):
     assert "missing.tif" in skipped
 
 
+def test_a_measured_selection_reports_bytes_and_the_live_page_gets_its_events(live_portal, bob_browser):
+    # Issue #9 items 1-2: a few files are measured before submitting, so the percentage is of
+    # bytes; the progress poll with events=1 carries the newest events for the live table.
+    task_id = _batch(live_portal, bob_browser, "'run 01/img_0001.tif' one.tif\nREADME.txt r.txt\n", label="measured")
+    done = wait_for_task(live_portal, bob_browser, task_id)
+    assert done["status"] == "SUCCEEDED" and done["outcome_text"] == "Everything was transferred."
+    assert done["expected_bytes"] == done["bytes_transferred"] > 0 and done["progress_basis"] == "bytes"
+    live = bob_browser.get(live_portal.url(f"/tasks/{task_id}/progress"), params={"events": "1"}, timeout=30).json()
+    assert live["events_total"] >= 1 and live["events"], "the finished task's events come with the last poll"
+    assert {"time", "time_text", "text", "details", "is_error"} <= set(live["events"][0])
+    page = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
+    assert "Reload</a> for the complete event list" not in page and 'data-live-events="true"' in page
+
+
 def test_task_list_filters_and_pages(live_portal, bob_browser):
     prefix = f"paging-{uuid.uuid4().hex[:6]}"
     ids = [_batch(live_portal, bob_browser, "README.txt r.txt\n", label=f"{prefix} {n:02d}") for n in range(27)]
@@ -104,12 +118,21 @@ def test_cancel_then_resubmit_with_the_same_options(live_portal, bob_browser, sl
         exclude_rules="*.tmp",
     )
     page = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
-    assert "Cancel this task" in page
-    cancel = dict(form_fields(page, f"/tasks/{task_id}/cancel"))
+    # Cancel asks first (issue #9 item 8): the task page links to a confirmation naming the task.
+    assert f'href="/tasks/{task_id}/cancel"' in page and f'action="/tasks/{task_id}/cancel"' not in page
+    confirm = bob_browser.get(live_portal.url(f"/tasks/{task_id}/cancel"), timeout=30)
+    assert confirm.status_code == 200 and f"Cancel “{label}”?" in confirm.text
+    assert "Files already copied stay where they are" in confirm.text
+    cancel = dict(form_fields(confirm.text, f"/tasks/{task_id}/cancel"))
     cancelled = bob_browser.post(live_portal.url(f"/tasks/{task_id}/cancel"), data=cancel, timeout=30)
     assert cancelled.status_code == 200
     final = wait_for_task(live_portal, bob_browser, task_id)
     assert final["status"] == "FAILED" and final["status_label"] == "Cancelled" and final["can_resubmit"]
+    # Shown as what the user asked for, not as a failure, and with no full bar.
+    assert final["status_class"] == "CANCELLED" and final["outcome_text"] == "Cancelled at your request."
+    assert not final["shows_bar"] and final["percent"] < 100
+    again = bob_browser.get(live_portal.url(f"/tasks/{task_id}/cancel"), timeout=30).text
+    assert "has already finished" in again and f'action="/tasks/{task_id}/cancel"' not in again
 
     page = bob_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     resubmit = form_fields(page, f"/tasks/{task_id}/resubmit")
@@ -126,7 +149,8 @@ def test_cancel_then_resubmit_with_the_same_options(live_portal, bob_browser, sl
     assert first == again != task_id, "one new task per press of Resubmit"
     new_page = bob_browser.get(live_portal.url(f"/tasks/{first}"), timeout=30).text
     assert label in new_page and "checksum" in new_page and "*.tmp" in new_page
-    cancel = dict(form_fields(new_page, f"/tasks/{first}/cancel"))
+    confirm = bob_browser.get(live_portal.url(f"/tasks/{first}/cancel"), timeout=30).text
+    cancel = dict(form_fields(confirm, f"/tasks/{first}/cancel"))
     bob_browser.post(live_portal.url(f"/tasks/{first}/cancel"), data=cancel, timeout=30)
 
 

@@ -4,6 +4,7 @@ name); filters into Transfer clauses, and task documents (the SDK's canned paylo
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -81,26 +82,96 @@ def test_a_real_task_document_becomes_a_task():
     assert task.requested.year == 2021 and task.options["verify_checksum"] is True
 
 
-def test_progress_cancelled_and_active_states():
+def _task(**changes):
     doc = copy.deepcopy(TASK_LIST_DOC["DATA"][0])
-    doc.update(
+    doc.update(changes)
+    return task_records.task_from_document(doc)
+
+
+def test_a_running_transfer_counts_files_when_the_byte_total_is_unknown():
+    # Issue #9 item 1: 20 of 21 files but 1.1 of 5.6 MB moved was shown as "91 % done".
+    active = _task(
         status="ACTIVE",
-        subtasks_total=10,
-        subtasks_pending=6,
-        subtasks_retrying=1,
-        nice_status="Queued",
+        files=21,
+        files_transferred=20,
+        files_skipped=0,
+        bytes_transferred=1_100_000,
+        effective_bytes_per_second=300_000,
         completion_time=None,
+        fatal_error=None,
+        nice_status="OK",
     )
-    active = task_records.task_from_document(doc)
-    assert active.percent == 30 and active.can_cancel and active.status_label == "Active"
-    doc.update(
-        status="FAILED",
-        fatal_error={"code": "CANCELED", "description": "canceled"},
-        subtasks_pending=0,
-        subtasks_retrying=0,
+    assert active.progress_basis == "files" and active.percent == 95 and active.shows_bar
+    assert active.progress_text == "20 of 21 files · 1.1 MB moved · 300 KB/s"
+    assert active.eta_seconds is None and active.outcome_text == "" and active.can_cancel
+
+
+def test_a_measured_selection_shows_a_percentage_of_bytes_and_the_time_left():
+    active = replace(
+        _task(
+            status="ACTIVE",
+            files=21,
+            files_transferred=20,
+            bytes_transferred=1_100_000,
+            effective_bytes_per_second=300_000,
+            completion_time=None,
+            fatal_error=None,
+        ),
+        expected_bytes=5_600_000,
     )
-    cancelled = task_records.task_from_document(doc)
+    assert active.progress_basis == "bytes" and active.percent == 19
+    assert active.progress_text == "20 of 21 files · 1.1 MB of 5.6 MB moved · 300 KB/s"
+    assert active.eta_seconds == 15 and active.eta_text == "less than two minutes left"
+
+
+def test_before_globus_counts_the_files_the_task_is_preparing():
+    fresh = _task(
+        status="ACTIVE",
+        files=0,
+        files_transferred=0,
+        bytes_transferred=0,
+        completion_time=None,
+        fatal_error=None,
+        subtasks_total=0,
+    )
+    assert fresh.progress_text.startswith("Preparing") and not fresh.shows_bar and fresh.percent == 0
+
+
+def test_a_cancelled_task_says_so_and_shows_no_full_bar():
+    cancelled = _task(
+        status="FAILED", files=10, files_transferred=3, fatal_error={"code": "CANCELED", "description": "canceled"}
+    )
     assert cancelled.cancelled and cancelled.status_label == "Cancelled" and cancelled.can_resubmit
+    assert cancelled.status_class == "CANCELLED" and not cancelled.shows_bar and cancelled.percent == 30
+    assert cancelled.outcome_text == "Cancelled at your request."
+
+
+def test_a_failed_task_gives_its_reason():
+    failed = _task(
+        status="FAILED",
+        files=4,
+        files_transferred=1,
+        fatal_error={"code": "PERMISSION_DENIED", "description": "permission denied"},
+    )
+    assert (
+        failed.status_class == "FAILED" and failed.outcome_text == "Failed: permission denied" and failed.percent == 25
+    )
+
+
+def test_a_delete_task_speaks_of_items_deleted():
+    deleting = _task(
+        type="DELETE",
+        status="ACTIVE",
+        subtasks_total=3,
+        subtasks_pending=2,
+        subtasks_retrying=0,
+        files=0,
+        files_transferred=0,
+        completion_time=None,
+        fatal_error=None,
+    )
+    assert deleting.progress_basis == "items" and deleting.progress_text == "1 of 3 items deleted"
+    assert deleting.percent == 33 and deleting.shows_bar
 
 
 @pytest.mark.parametrize("raw", ["", "../etc", "1234", "not-a-task-id-at-all-but-long-enough!!"])
