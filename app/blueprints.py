@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Register each feature blueprint on the app."""
     from app.auth import bp as auth_bp
+    from app.automations import bp as automations_bp
     from app.browse import bp as browse_bp
     from app.collections import bp as collections_bp
     from app.dashboard import bp as dashboard_bp
@@ -23,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
         browse_bp,
         transfers_bp,
         tasks_bp,
+        automations_bp,
         notifications_bp,
         ops_bp,
     ]

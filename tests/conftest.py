@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.portal_fixtures",
     "tests.users",
     "tests.worker_fixtures",
+    "tests.automation_fixtures",
 ]
 STARTUP_TIMEOUT = 90
 

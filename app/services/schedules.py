@@ -16,9 +16,10 @@ Globus Timers cannot do this (interval seconds only, no zone), which is why the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
@@ -153,44 +154,47 @@ def check_cron(raw: str | None) -> str:
     return text
 
 
-def parse_schedule(form: dict[str, str], *, weekly_days: list[str] | None = None) -> Schedule:
+def parse_schedule(form: Mapping[str, Any], *, weekly_days: list[str] | None = None) -> Schedule:
     """Validate the schedule fields of the automation form into a Schedule."""
     preset = (form.get("preset") or "").strip()
     if preset not in PRESETS:
         raise InvalidRequest("Choose how often the automation runs.", field="preset")
     zone = check_timezone(form.get("timezone"))
-    bounds = {
-        "starts_on": _date(form.get("starts_on"), "starts_on"),
-        "ends_on": _date(form.get("ends_on"), "ends_on"),
-        "max_runs": _max_runs(form.get("max_runs")),
-    }
-    if bounds["starts_on"] and bounds["ends_on"] and bounds["ends_on"] < bounds["starts_on"]:
+    starts_on = _date(form.get("starts_on"), "starts_on")
+    ends_on = _date(form.get("ends_on"), "ends_on")
+    max_runs = _max_runs(form.get("max_runs"))
+    if starts_on and ends_on and ends_on < starts_on:
         raise InvalidRequest("The end date is before the start date.", field="ends_on")
+    schedule = _preset_schedule(preset, zone, form, weekly_days)
+    return replace(schedule, starts_on=starts_on, ends_on=ends_on, max_runs=max_runs)
+
+
+def _preset_schedule(preset: str, zone: str, form: Mapping[str, Any], weekly_days: list[str] | None) -> Schedule:
     if preset == "every_minutes":
         every = _choice(form.get("every"), MINUTE_STEPS, "every", "minutes")
         cron = f"*/{every} * * * *" if every > 1 else "* * * * *"
-        return Schedule(preset, cron, zone, every=every, **bounds)
+        return Schedule(preset, cron, zone, every=every)
     if preset == "every_hours":
         every = _choice(form.get("every"), HOUR_STEPS, "every", "hours")
         _, minute = _clock(form.get("at") or "00:00")
-        return Schedule(preset, f"{minute} */{every} * * *", zone, every=every, at=f"00:{minute:02d}", **bounds)
+        return Schedule(preset, f"{minute} */{every} * * *", zone, every=every, at=f"00:{minute:02d}")
     if preset == "cron":
-        return Schedule(preset, check_cron(form.get("cron")), zone, **bounds)
+        return Schedule(preset, check_cron(form.get("cron")), zone)
     hour, minute = _clock(form.get("at"))
     at = f"{hour:02d}:{minute:02d}"
     if preset == "daily":
-        return Schedule(preset, f"{minute} {hour} * * *", zone, at=at, **bounds)
+        return Schedule(preset, f"{minute} {hour} * * *", zone, at=at)
     if preset == "weekdays":
-        return Schedule(preset, f"{minute} {hour} * * 1-5", zone, at=at, **bounds)
+        return Schedule(preset, f"{minute} {hour} * * 1-5", zone, at=at)
     if preset == "weekly":
         days = _weekdays(weekly_days if weekly_days is not None else [form.get("days", "")])
-        return Schedule(preset, f"{minute} {hour} * * {','.join(map(str, days))}", zone, at=at, days=days, **bounds)
+        return Schedule(preset, f"{minute} {hour} * * {','.join(map(str, days))}", zone, at=at, days=days)
     day = (form.get("day_of_month") or "").strip().upper()
     if day != LAST_DAY and (not day.isdigit() or not 1 <= int(day) <= 28):
         # 29-31 would silently skip short months; "last day" says what is meant.
         raise InvalidRequest("Choose a day of the month from 1 to 28, or the last day.", field="day_of_month")
     day = day if day == LAST_DAY else str(int(day))
-    return Schedule(preset, f"{minute} {hour} {day} * *", zone, at=at, day_of_month=day, **bounds)
+    return Schedule(preset, f"{minute} {hour} {day} * *", zone, at=at, day_of_month=day)
 
 
 def _weekdays(raw: list[str]) -> tuple[int, ...]:

@@ -3,7 +3,5 @@
 One line per area. Jobs are thin: they parse nothing, decide nothing, and call one service.
 """
 
+import app.worker.jobs.automations  # noqa: F401 - the automations area's jobs
 from app.worker.jobs import maintenance, notifications, submissions, task_watch  # noqa: F401 - registers the jobs
-
-# The automations area adds its line here:
-# import app.worker.jobs.automations  # noqa: F401
