@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from app.security.bearer_only import is_bearer_only
 from app.security.csrf import SESSION_KEY, CSRFError
 from app.security.session_policy import USER_KEY
 from tests.users import PLANTED_CSRF, logged_in
@@ -29,7 +30,8 @@ def _state_changing_routes(app) -> list[tuple[str, str]]:
 
 
 def test_every_state_changing_route_refuses_a_request_without_csrf(portal_app):
-    routes = _state_changing_routes(portal_app)
+    # The JSON API is bearer-only (no session, so no CSRF token): its routes are checked below.
+    routes = [(method, path) for method, path in _state_changing_routes(portal_app) if not is_bearer_only(path)]
     assert ("POST", "/logout") in routes  # the walk really sees the portal's routes
     client = logged_in(portal_app, 424242, seen_ago=60)
     unprotected = []
@@ -39,6 +41,17 @@ def test_every_state_changing_route_refuses_a_request_without_csrf(portal_app):
             if response.status_code != 400 or CSRFError.description.encode() not in response.data:
                 unprotected.append((method, path, data, response.status_code))
     assert unprotected == []
+
+
+def test_every_api_route_refuses_a_logged_in_session_without_a_bearer_token(portal_app):
+    routes = [(method, path) for method, path in _state_changing_routes(portal_app) if is_bearer_only(path)]
+    assert ("POST", "/api/v1/transfers") in routes
+    client = logged_in(portal_app, 424242, seen_ago=60)
+    for method, path in routes:
+        response = client.open(path, method=method, json={}, headers={"X-CSRF-Token": PLANTED_CSRF})
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+        assert "Set-Cookie" not in response.headers
 
 
 def test_an_expired_session_gets_a_new_id(portal_app):
