@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -36,6 +36,8 @@ KINDS: dict[str, str] = {
 }
 DEFAULT_EMAIL_KINDS = tuple(KINDS)
 PAGE_SIZE = 25
+# Longer than the email job's whole retry schedule (about half an hour).
+STRANDED_AFTER = timedelta(hours=1)
 MAX_TITLE = 200
 MAX_ERROR = 500
 
@@ -223,6 +225,23 @@ def send_email(notification_id: int) -> str:
     row.email_status = "sent"
     row.email_error = None
     return row.email_status
+
+
+def stranded_emails(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Notifications still waiting for their email well after every retry would have run.
+
+    Their job was lost (a worker killed while running it); sending them again makes emails
+    at-least-once. Anything younger than STRANDED_AFTER may still be in its retries.
+    """
+    cutoff = (now or utcnow()) - STRANDED_AFTER
+    return list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(Notification.email_status == "pending", Notification.created_at < cutoff)
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
 
 
 def note_email_gave_up(notification_id: int, error: str) -> None:

@@ -114,3 +114,31 @@ def test_preferences_choose_the_emailed_kinds_and_an_email_arrives(worker_portal
     [message] = [m for m in mailbox.messages_to(address) if m["Subject"] == "Transfer failed: run 0"]
     body = message.get_content()
     assert "Permission denied." in body and f"{worker_portal.base_url}/tasks/t0" in body
+
+
+def test_an_email_whose_job_was_lost_is_sent_by_the_next_sweep(worker_portal, mailbox):
+    from datetime import timedelta
+
+    from app.worker.jobs.notifications import resend_stranded_emails
+    from app.worker.queue import huey
+
+    logged_in(worker_portal, "bob")
+    bob = worker_portal.user_id("bob")
+    with worker_portal.context():
+        notifications.save_preferences(bob, email_kinds=["task_failed"], globus_emails=False)
+        db.session.commit()
+        address = db.session.scalar(select(User.email).where(User.id == bob))
+    [lost] = _notify(worker_portal, bob, 1)
+    with worker_portal.context():
+        # The worker that took the email job was killed: the job is gone, the row still pending.
+        huey.flush()
+        row = db.session.get(Notification, lost)
+        row.created_at = row.created_at - timedelta(hours=2)
+        db.session.commit()
+        assert db.session.get(Notification, lost).email_status == "pending"
+    resend_stranded_emails.call_local()
+    run = run_queued_jobs(worker_portal.app)
+    assert run.count("send_notification_email") == 1 and not run.errors
+    with worker_portal.context():
+        assert db.session.get(Notification, lost).email_status == "sent"
+    assert len([m for m in mailbox.messages_to(address) if m["Subject"] == "Transfer failed: run 0"]) == 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from huey import crontab
+
 from app.services import mail, notifications
-from app.worker.queue import job
+from app.worker.queue import enqueue_after_commit, job, periodic_job
 
 # 30 s, 1, 2, 4, 8, 16 min: an SMTP server restarting or greylisting is waited out, within ~half an hour.
 EMAIL_RETRIES = 6
@@ -20,3 +22,10 @@ def send_notification_email(notification_id: int, task: Any = None) -> None:
         if task is not None and task.retries > 0:
             raise  # Huey retries this job later
         notifications.note_email_gave_up(notification_id, str(exc))
+
+
+@periodic_job(crontab(minute="*/15"))
+def resend_stranded_emails() -> None:
+    """Every 15 minutes: queue again the emails whose job was lost with a killed worker."""
+    for notification_id in notifications.stranded_emails():
+        enqueue_after_commit(send_notification_email, notification_id)
