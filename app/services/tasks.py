@@ -259,7 +259,8 @@ def _events_page(client: Any, task_id: str, offset: int) -> EventPage:
             code=d.get("code") or "",
             description=d.get("description") or "",
             details=str(d.get("details") or ""),
-            is_error=bool(d.get("is_error")),
+            # Transfer flags its CANCELED event as an error; a cancel someone asked for is not one.
+            is_error=bool(d.get("is_error")) and d.get("code") != "CANCELED",
         )
         for d in page.get("DATA", [])
     ]

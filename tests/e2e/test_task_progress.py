@@ -129,4 +129,9 @@ def test_cancel_asks_first_and_is_shown_as_the_users_choice(live_portal, page_an
     expect(status).to_have_class(re.compile("status--CANCELLED"))
     expect(page.locator('[data-field="outcome_text"]')).to_have_text("Cancelled at your request.")
     expect(page.locator("progress#task-progress-bar")).to_be_hidden()
+    expect(page.get_by_role("link", name="Cancel this task…")).to_be_hidden()
+    expect(page.get_by_role("button", name="Resubmit with the same options")).to_be_visible()
+    cancel_event = page.locator("[data-events-body] tr", has_text="canceled")
+    expect(cancel_event).to_be_visible()
+    expect(cancel_event.locator(".badge")).to_have_count(0)
     assert not errors, errors
