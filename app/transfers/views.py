@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, request, url_for
 
 from app.auth.access import login_required, signed_in_user_id
+from app.browse.pane_urls import query_url
 from app.security.redirects import safe_next_path
 from app.services import transfer_forms, transfers
 from app.services.batch_sources import MAX_CHECKED
@@ -145,7 +146,7 @@ def batch():
 @login_required
 def batch_chooser():
     """A collection search typed in the batch form's chooser: the batch page with that search open."""
-    return redirect(url_for("transfers.batch", **chooser_state(request.args)))
+    return redirect(query_url(url_for("transfers.batch"), chooser_state(request.args)))
 
 
 @bp.post("/batch")
