@@ -15,7 +15,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def init_api(app: Flask) -> None:
     """Register the API blueprint with its rate limits."""
-    from app.api import docs, errors, rate_limits, views_files, views_me, views_tasks  # noqa: F401 - they register
+    from app.api import (  # noqa: F401 - they register
+        docs,
+        errors,
+        rate_limits,
+        views_automations,
+        views_files,
+        views_me,
+        views_tasks,
+    )
 
     rate_limits.init_rate_limits(app, bp)
     app.register_blueprint(bp)

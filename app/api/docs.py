@@ -39,7 +39,7 @@ def swagger_ui_dir() -> Path:
     Only its files are used (its blueprint renders an inline script, which the CSP forbids);
     Swagger UI 5 is the first to read OpenAPI 3.1 documents.
     """
-    import flask_swagger_ui
+    import flask_swagger_ui  # type: ignore[import-untyped]
 
     return Path(flask_swagger_ui.__file__).parent / "dist"
 

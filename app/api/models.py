@@ -289,3 +289,86 @@ class FileResultPage(Body):
 class Cancellation(Body):
     task_id: str
     message: str
+
+
+# --- automations --------------------------------------------------------------------------------
+
+
+class AutomationFields(Body):
+    """An automation as its form describes it (the same fields and checks as the automation page)."""
+
+    fields: dict[str, str] = Field(
+        description=(
+            "The automation form's fields: name, description, source, source_path, destination, "
+            "destination_path, preset, at, every, cron, day_of_month, timezone, starts_on, ends_on, "
+            "max_runs, label, sync_level, deadline, exclude_rules, backup, backup_collection, "
+            "backup_path, delete_source, delete_confirm, ingest; ticked boxes are 'on'"
+        ),
+        max_length=100,
+    )
+    weekly_days: list[str] = Field(default_factory=list, max_length=7, description="ISO weekdays 1-7 for weekly runs")
+
+
+class AutomationSummary(Body):
+    id: int
+    name: str
+    route: str
+    schedule: str
+    status: str
+    paused_reason: str | None
+    next_run: str | None
+    last_status: str | None
+
+
+class AutomationListing(Body):
+    data: list[AutomationSummary]
+    paused_for_tokens: int
+    tokens_dead: bool
+
+
+class AutomationSaved(Body):
+    automation_id: int
+
+
+class AutomationStep(Body):
+    id: int
+    label: str
+    status: str
+    attempts: int
+    task_id: str | None
+    error: str | None
+    retryable: bool
+
+
+class AutomationRun(Body):
+    id: int
+    trigger: str
+    scheduled_for: datetime
+    local_time: str
+    status: str
+    skip_reason: str | None
+    error: str | None
+    task_id: str | None
+    bytes_transferred: int | None
+    files_transferred: int | None
+    files_skipped: int | None
+    steps: list[AutomationStep]
+
+
+class AutomationRuns(Body):
+    automation_id: int
+    name: str
+    schedule: str
+    data: list[AutomationRun]
+    offset: int
+    total: int
+    has_next_page: bool
+
+
+class RunStarted(Body):
+    run_id: int
+    skipped: str | None
+
+
+class Done(Body):
+    message: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.services import files, submissions, transfers, users
-from app.services.errors import RemoteNotFound
+from app.services.errors import InvalidRequest, RemoteNotFound
 from app.services.users import UserProfile
 
 # A browser form's token and an API caller's submission id share the submissions table; the
@@ -84,3 +84,24 @@ def caller_profile(
     if profile is None:
         raise RemoteNotFound("This account no longer exists in the gateway.")
     return CallerProfile(profile, identity_set, client_id, scopes)
+
+
+def automation_id(raw: str) -> int:
+    """An automation id from a URL (a whole number), or not found."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise RemoteNotFound("There is no automation with that id.")
+    return int(raw)
+
+
+def save_automation(user_id: int, fields: Mapping[str, str], weekly_days: list[str], raw_id: str | None = None) -> int:
+    """Create (or update) an automation from its form fields; a refusal is raised, not shown."""
+    from app.services import automations
+
+    outcome = automations.save(
+        user_id, dict(fields), list(weekly_days), automation_id=automation_id(raw_id) if raw_id is not None else None
+    )
+    if outcome.form is not None:
+        raise outcome.form.error or InvalidRequest("The automation is not complete.", field="fields")
+    if outcome.automation_id is None:
+        raise InvalidRequest("The automation could not be saved.", field="fields")
+    return outcome.automation_id

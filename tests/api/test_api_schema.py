@@ -56,7 +56,7 @@ def test_the_document_is_valid_openapi_3_1(api_document):
 # The operations are listed from the code's own spec (the same one the server serves), so each is
 # its own test; schemathesis' pytest plugin does not load under this pytest, its engine does.
 def _spec_operations() -> list[str]:
-    from app.api import views_files, views_me, views_tasks  # noqa: F401 - they register
+    from app.api import views_automations, views_files, views_me, views_tasks  # noqa: F401 - they register
     from app.api.openapi import spec
 
     return [f"{op.method} {op.openapi_path}" for op in spec.operations]

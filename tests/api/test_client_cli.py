@@ -131,3 +131,15 @@ def test_confidential_client_mode_acts_as_the_client(client_env, emulator, tmp_p
 def test_logout_forgets_the_login(client_env, logged_in_once):
     assert answer(cli(client_env, "logout")) == {"removed": True}
     assert not logged_in_once.exists()
+
+
+def test_automation_list_and_run(client_env, logged_in_once, alice_api):
+    from tests.api.test_automations_api import _fields
+
+    created = alice_api.post("/automations", json={"fields": _fields()}).json()["automation_id"]
+    listing = answer(cli(client_env, "automation", "list"))
+    assert created in [row["id"] for row in listing["data"]]
+    started = answer(cli(client_env, "automation", "run", str(created)))
+    assert started["run_id"] and started["skipped"] is None
+    assert cli(client_env, "automation", "run").returncode == 2
+    assert cli(client_env, "automation", "run", "999999999").returncode == 1

@@ -120,6 +120,18 @@ def run(args: argparse.Namespace) -> int:
         _print(
             args, submitted, f"Task {submitted['task_id']}" + (" (already submitted)" if submitted["reused"] else "")
         )
+    elif args.command == "automation":
+        if args.action == "list":
+            listing = client.automations()
+            rows = [f"{a['id']:>5}  {a['status']:<8} {a['next_run'] or '-':<20} {a['name']}" for a in listing["data"]]
+            _print(args, listing, "\n".join(rows) or "No automations.")
+        else:
+            if not args.automation_id:
+                print("automation run needs an automation id", file=sys.stderr)
+                return EXIT_USAGE
+            started = client.run_automation(args.automation_id)
+            text = f"Run {started['run_id']} " + (f"skipped: {started['skipped']}" if started["skipped"] else "queued")
+            _print(args, started, text)
     elif args.command == "task":
         if args.action == "show":
             task = client.task(args.task_id)
@@ -161,6 +173,9 @@ def parser() -> argparse.ArgumentParser:
     transfer.add_argument("--notify", choices=("on", "off"), default="on")
     transfer.add_argument("--label", default="")
     transfer.add_argument("--recursive", "-r", action="store_true")
+    automation = commands.add_parser("automation", help="list automations, or run one now")
+    automation.add_argument("action", choices=("list", "run"))
+    automation.add_argument("automation_id", nargs="?")
     task = commands.add_parser("task", help="show, wait for or cancel a task")
     task.add_argument("action", choices=("show", "wait", "cancel"))
     task.add_argument("task_id")

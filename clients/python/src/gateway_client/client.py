@@ -194,6 +194,18 @@ class GatewayClient:
         """Cancel a task."""
         return self._call("POST", f"/tasks/{task_id}/cancel")
 
+    def automations(self) -> dict[str, Any]:
+        """The caller's automations."""
+        return self._call("GET", "/automations")
+
+    def run_automation(self, automation_id: int | str) -> dict[str, Any]:
+        """Start a run of an automation now (the gateway's worker runs it)."""
+        return self._call("POST", f"/automations/{automation_id}/run")
+
+    def automation_runs(self, automation_id: int | str, offset: int = 0) -> dict[str, Any]:
+        """One page of an automation's runs."""
+        return self._call("GET", f"/automations/{automation_id}/runs", params={"offset": offset})
+
     def wait(
         self, task_id: str, *, timeout: float = 3600, interval: float = 5, sleep: Callable[[float], None] = time.sleep
     ) -> dict[str, Any]:
