@@ -106,6 +106,10 @@ def dave(live_portal):
     return live_portal.logged_in("dave")
 
 
+def _transfer_calls(calls: list[UpstreamCall]) -> int:
+    return sum(1 for call in calls if call.service == "transfer")
+
+
 def _events_rows(page: str) -> int:
     return page.split('id="events-heading"', 1)[1].split("</section>", 1)[0].count("<tr")
 
@@ -123,7 +127,8 @@ def test_a_finished_task_page_is_remembered_and_still_shows_its_events(live_port
         progress = bob.get(url + "/progress", timeout=30)
     assert first.status_code == again.status_code == progress.status_code == 200
     # Seen finished by the progress poll: the first view asked only for the events page.
-    assert [call.service for call in first_calls] == ["transfer"]
+    # (A token refresh on the way would add an Auth call; only Transfer calls are counted.)
+    assert _transfer_calls(first_calls) == 1
     assert again_calls == [], "a finished task's page and progress are served from memory"
     assert progress.json()["status"] == "SUCCEEDED"
     for page in (first.text, again.text):
@@ -173,15 +178,12 @@ def test_a_running_task_is_fetched_fresh_with_its_events_alongside(live_portal, 
         assert page.status_code == 200 and _events_rows(page.text) >= 2
         if 'data-done="false"' in page.text:
             # Task and events asked for side by side, on every view of a running task.
-            assert sorted(call.service for call in calls) == ["transfer", "transfer"]
+            assert _transfer_calls(calls) == 2
     assert 'data-done="false"' in views[0][0].text, "the throttled task was still running"
-    cancelled = bob.post(
-        live_portal.url(f"/tasks/{task_id}/cancel"),
-        data={"csrf_token": dict(form_fields(views[0][0].text, "/cancel"))["csrf_token"]},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert cancelled.status_code == 302
+    confirm = bob.get(live_portal.url(f"/tasks/{task_id}/cancel"), timeout=30)
+    cancel = dict(form_fields(confirm.text, f"/tasks/{task_id}/cancel"))
+    cancelled = bob.post(live_portal.url(f"/tasks/{task_id}/cancel"), data=cancel, timeout=30)
+    assert cancelled.status_code == 200
     assert wait_for_task(live_portal, bob, task_id)["is_done"]
 
 
