@@ -19,12 +19,26 @@ def client_credentials_from_request() -> tuple[str | None, str | None]:
     return request.form.get("client_id"), request.form.get("client_secret")
 
 
-def authenticate_client(session: Session) -> Client:
-    """The calling client, or a 401 invalid_client error."""
+def is_public(client: Client) -> bool:
+    """A native app (no secret): it identifies itself by client_id alone and must use PKCE."""
+    return not client.secret_hash
+
+
+def authenticate_client(session: Session, *, public_allowed: bool = False) -> Client:
+    """The calling client, or a 401 invalid_client error.
+
+    A native app (public client) sends only its client_id, and only where Globus Auth allows it
+    (`public_allowed`: the authorization-code and refresh grants); confidential clients always
+    authenticate with their secret.
+    """
     client_id, secret = client_credentials_from_request()
+    if client_id and not secret and public_allowed:
+        public = session.get(Client, client_id)
+        if public is not None and is_public(public):
+            return public
     if not client_id or not secret:
         raise invalid_client("Client authentication is required (HTTP Basic or client_id/client_secret).")
     client = session.get(Client, client_id)
-    if client is None or not check_client_secret(secret, client.secret_hash):
+    if client is None or is_public(client) or not check_client_secret(secret, client.secret_hash):
         raise invalid_client("Invalid client credentials.")
     return client

@@ -62,6 +62,8 @@ def _claim_code(session: Session, client: Client, form: MultiDict) -> Authorizat
     if form.get("redirect_uri") != row.redirect_uri:
         raise invalid_grant("redirect_uri does not match the one used to obtain the code.")
     verifier = form.get("code_verifier")
+    if not client.secret_hash and not row.code_challenge:
+        raise invalid_grant("A native app must use PKCE (code_challenge with S256).")
     if row.code_challenge:
         if not verifier:
             raise invalid_grant("code_verifier is required: a code_challenge was sent with the request.")

@@ -70,14 +70,17 @@ def _identity(username: str, name: str, organization: str, password: str | None,
     )
 
 
-def _client(session: Session, slug: str, name: str, purpose: str, redirect_uris: list[str]) -> dict[str, Any]:
+def _client(
+    session: Session, slug: str, name: str, purpose: str, redirect_uris: list[str], *, public: bool = False
+) -> dict[str, Any]:
     client_id = stable_id("client", slug)
-    secret = secrets.token_urlsafe(32)
+    # A native app (public client) has no secret at all: its secret_hash stays empty.
+    secret = None if public else secrets.token_urlsafe(32)
     session.add(
         Client(
             id=client_id,
             name=name,
-            secret_hash=hash_client_secret(secret),
+            secret_hash=hash_client_secret(secret) if secret else "",
             redirect_uris="\n".join(redirect_uris),
             purpose=purpose,
         )
@@ -146,10 +149,12 @@ def seed_auth(session: Session, manifest: dict[str, Any], settings: EmulatorSett
     # Another portal that calls the gateway's API for its users (asks for the gateway_api scope);
     # its redirect URIs are added through the control API (client "partner").
     partner = _client(session, "partner-portal", "Partner Portal (local)", "partner", [])
+    # The gateway's command line (gateway-client login): a native app, no secret, PKCE only.
+    native = _client(session, "gateway-cli", "Science Gateway command line (local)", "native", [], public=True)
 
     manifest["users"] = users
     manifest["groups"] = [{"id": group_id, "name": group_name, "members": dict(group_roles)}]
-    manifest["clients"] = {"portal": portal, "automation": automation, "partner": partner}
+    manifest["clients"] = {"portal": portal, "automation": automation, "partner": partner, "native": native}
 
 
 def ensure_redirect_uris(session: Session, client_id: str, uris: list[str]) -> list[str]:

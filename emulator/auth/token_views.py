@@ -19,14 +19,16 @@ from emulator.auth.tokens import hash_token, lookup_token
 from emulator.db import db_session, write_lock
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+PUBLIC_CLIENT_GRANTS = frozenset({"authorization_code", "refresh_token"})
 
 
 @bp.post("/v2/oauth2/token")
 def token():
     """The OAuth2 token endpoint (client authentication required for every grant)."""
     session = db_session()
-    client = authenticate_client(session)
     grant_type = request.form.get("grant_type", "")
+    # Native apps (no secret) may exchange a code (with PKCE) and refresh, nothing else.
+    client = authenticate_client(session, public_allowed=grant_type in PUBLIC_CLIENT_GRANTS)
     handler = GRANTS.get(grant_type)
     if handler is None:
         raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}.")
