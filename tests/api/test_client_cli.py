@@ -143,3 +143,36 @@ def test_automation_list_and_run(client_env, logged_in_once, alice_api):
     assert started["run_id"] and started["skipped"] is None
     assert cli(client_env, "automation", "run").returncode == 2
     assert cli(client_env, "automation", "run", "999999999").returncode == 1
+
+
+def test_native_login_with_pkce_then_the_command_line_runs_unattended(emulator, api_portal, client_env, monkeypatch):
+    import socket
+
+    import requests
+    from gateway_client.login import load_login, native_login
+
+    from tests.emulator.helpers import run_browser
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    added = emulator.control_post("redirect-uris", {"uri": f"http://127.0.0.1:{port}/", "client": "native"})
+    assert added.status_code == 200, added.text
+    monkeypatch.setenv("GATEWAY_CLIENT_CONFIG_DIR", client_env["GATEWAY_CLIENT_CONFIG_DIR"])
+    monkeypatch.setenv("GATEWAY_CLIENT_NO_KEYRING", "1")
+
+    def browser(url: str) -> None:  # the user's browser: log in and consent, then follow the redirect home
+        assert "code_challenge=" in url and "code_challenge_method=S256" in url
+        landed = run_browser(emulator, url, "bob")
+        assert requests.get(landed.redirect_url, timeout=30).status_code == 200
+
+    native_id = emulator.client("native")["client_id"]
+    path = native_login(api_portal.base_url, native_id, port=port, open_browser=browser, show=lambda text: None)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    cached = load_login("default")
+    assert cached["client_id"] == native_id and cached["confidential"] is False and cached["refresh_token"]
+    # Later, unattended: no browser, no secret in the environment; an expired token is refreshed.
+    path.write_text(json.dumps({**json.loads(path.read_text()), "expires_at": 1}))
+    unattended = {k: v for k, v in client_env.items() if k not in ("GATEWAY_CLIENT_ID", "GATEWAY_CLIENT_SECRET")}
+    me = answer(cli(unattended, "whoami"))
+    assert me["username"] == "bob@example.edu" and me["client_id"] == native_id

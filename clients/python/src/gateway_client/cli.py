@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
                 "login needs --base-url and --client-id (or GATEWAY_URL and GATEWAY_NATIVE_CLIENT_ID)", file=sys.stderr
             )
             return EXIT_USAGE
-        path = native_login(args.base_url, client_id, profile=args.profile, local_server=not args.no_local_server)
+        path = native_login(
+            args.base_url, client_id, profile=args.profile, local_server=not args.no_local_server, port=args.port
+        )
         _print(args, {"saved": str(path)}, f"Logged in; the login is kept in {path}")
         return EXIT_OK
     if args.command == "logout":
@@ -155,6 +157,7 @@ def parser() -> argparse.ArgumentParser:
     login = commands.add_parser("login", help="log in once as a Globus native app (PKCE)")
     login.add_argument("--client-id", help="the gateway's native app client id (or GATEWAY_NATIVE_CLIENT_ID)")
     login.add_argument("--no-local-server", action="store_true", help="copy and paste the code instead")
+    login.add_argument("--port", type=int, default=0, help="the local redirect's port (if the app registers one)")
     commands.add_parser("logout", help="forget the cached login")
     commands.add_parser("whoami", help="who the API acts for")
     ls = commands.add_parser("ls", help="list a folder: COLLECTION:PATH")

@@ -180,15 +180,17 @@ def native_login(
     *,
     profile: str = "default",
     local_server: bool = True,
+    port: int = 0,
     prompt: Any = input,
     show: Any = print,
+    open_browser: Any = webbrowser.open,
 ) -> Path:
     """Log in as a Globus native app (PKCE) for the gateway's scope and cache the refresh token."""
     found = discover(base_url)
     client = globus_sdk.NativeAppAuthClient(client_id, base_url=found["auth_url"])
     server = None
     if local_server:
-        server = http.server.HTTPServer(("127.0.0.1", 0), _CodeCatcher)
+        server = http.server.HTTPServer(("127.0.0.1", port), _CodeCatcher)
         redirect_uri = f"http://127.0.0.1:{server.server_port}/"
         client.oauth2_start_flow(requested_scopes=found["scope"], redirect_uri=redirect_uri, refresh_tokens=True)
     else:
@@ -196,9 +198,10 @@ def native_login(
     url = client.oauth2_get_authorize_url()
     show(f"Log in at:\n  {url}")
     if server is not None:
-        webbrowser.open(url)
+        # Listening before the browser opens: the redirect must find the server answering.
         thread = threading.Thread(target=server.handle_request, daemon=True)
         thread.start()
+        open_browser(url)
         thread.join()
         server.server_close()
         code = _CodeCatcher.result.get("code")
