@@ -148,3 +148,13 @@ def test_claim_checks(change, now, status, error):
     assert (refused.value.status_code, refused.value.code) == (status, error)
     if error == "insufficient_scope":
         assert 'scope="https://auth.globus.org/scopes/gw/gateway_api"' in refused.value.www_authenticate("r")
+
+
+def test_tokens_never_reach_the_log_at_most_their_last_four_characters(api_portal, alice_api, caplog):
+    refused_token = "a-refused-token-never-issued-by-globus-x1y2"
+    with caplog.at_level("DEBUG"):
+        assert alice_api.get("/me").status_code == 200
+        assert api_session(api_portal, refused_token).get("/me").status_code == 401
+    assert alice_api.token not in caplog.text
+    assert refused_token not in caplog.text
+    assert "...x1y2 refused: invalid_token" in caplog.text
