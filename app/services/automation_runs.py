@@ -86,19 +86,42 @@ def claim_due(now: datetime | None = None, *, limit: int = CLAIM_BATCH) -> list[
         .returning(Automation.id, Automation.next_run_at, Automation.claim_version)
         .execution_options(synchronize_session=False)
     ).all()
-    started: list[int] = []
-    for automation_id, due_at, version in claimed:
-        automation = db.session.get(Automation, automation_id, populate_existing=True)
-        if automation is None or automation.claim_version != version or due_at is None:
-            continue
-        run = _new_run(automation, "schedule", due_at, f"due:{due_at.isoformat()}")
-        _advance_schedule(automation, version, due_at, moment, counted=run.status != "skipped")
-        if run.status != "skipped":
-            started.append(run.id)
+    busy = _busy([row[0] for row in claimed])
+    runs: list[AutomationRun] = []
+    claimed_rows = {
+        row.id: row
+        for row in db.session.scalars(
+            select(Automation)
+            .where(Automation.id.in_([row[0] for row in claimed]))
+            .execution_options(populate_existing=True)
+        )
+    }
+    with db.session.no_autoflush:
+        for automation_id, due_at, version in claimed:
+            automation = claimed_rows.get(automation_id)
+            if automation is None or automation.claim_version != version or due_at is None:
+                continue
+            run = _new_run(automation, "schedule", due_at, f"due:{due_at.isoformat()}", busy=busy.get(automation_id))
+            _advance_schedule(automation, version, due_at, moment, counted=run.status != "skipped")
+            runs.append(run)
+    db.session.flush()  # one flush for the whole batch: the run ids
+    started = [run.id for run in runs if run.status != "skipped"]
     db.session.commit()
     if claimed:
         log.info("claimed %d due automation(s); %d run(s) to start", len(claimed), len(started))
     return started
+
+
+def _busy(automation_ids: list[int]) -> dict[int, AutomationRun]:
+    """The run still in progress of each of these automations (one query for a claimed batch)."""
+    if not automation_ids:
+        return {}
+    rows = db.session.scalars(
+        select(AutomationRun)
+        .where(AutomationRun.automation_id.in_(automation_ids), AutomationRun.status.in_(ACTIVE_RUN_STATUSES))
+        .order_by(AutomationRun.id)
+    )
+    return {run.automation_id: run for run in rows}
 
 
 def _advance_schedule(automation: Automation, version: int, due_at: datetime, now: datetime, *, counted: bool) -> None:
@@ -118,16 +141,9 @@ def _advance_schedule(automation: Automation, version: int, due_at: datetime, no
         set_committed_value(automation, name, value)
 
 
-def _running_run(automation_id: int) -> AutomationRun | None:
-    return db.session.scalar(
-        select(AutomationRun)
-        .where(AutomationRun.automation_id == automation_id, AutomationRun.status.in_(ACTIVE_RUN_STATUSES))
-        .order_by(AutomationRun.id.desc())
-        .limit(1)
-    )
-
-
-def _new_run(automation: Automation, trigger: str, scheduled_for: datetime, claim_key: str) -> AutomationRun:
+def _new_run(
+    automation: Automation, trigger: str, scheduled_for: datetime, claim_key: str, *, busy: AutomationRun | None
+) -> AutomationRun:
     run = AutomationRun(
         automation_id=automation.id,
         user_id=automation.user_id,
@@ -136,24 +152,17 @@ def _new_run(automation: Automation, trigger: str, scheduled_for: datetime, clai
         scheduled_for=scheduled_for,
         status="pending",
     )
-    previous = _running_run(automation.id)
-    if previous is not None:
+    db.session.add(run)
+    if busy is not None:
         # Two syncs of one folder at once would copy the same files twice and race each other.
         run.status = "skipped"
-        run.skip_reason = f"The previous run (#{previous.id}) was still in progress"
-        if previous.task_id:
-            run.skip_reason += f"; its task {previous.task_id} was still active"
+        run.skip_reason = f"The previous run (#{busy.id}) was still in progress"
+        if busy.task_id:
+            run.skip_reason += f"; its task {busy.task_id} was still active"
         run.finished_at = utcnow()
-        db.session.add(run)
-        db.session.flush()
         return run
-    db.session.add(run)
-    db.session.flush()
     for position, config in enumerate(steps_for(automation)):
-        db.session.add(
-            AutomationStep(run_id=run.id, position=position, step_type=config["type"], config=config, status="pending")
-        )
-    db.session.flush()
+        run.steps.append(AutomationStep(position=position, step_type=config["type"], config=config, status="pending"))
     return run
 
 
@@ -164,7 +173,11 @@ def steps_for(automation: Automation) -> list[dict]:
 
 def start_now(automation: Automation) -> AutomationRun:
     """A Run now: a run outside the schedule (or a skip, when one is still in progress)."""
-    return _new_run(automation, "manual", utcnow(), f"now:{secrets.token_hex(8)}")
+    run = _new_run(
+        automation, "manual", utcnow(), f"now:{secrets.token_hex(8)}", busy=_busy([automation.id]).get(automation.id)
+    )
+    db.session.flush()
+    return run
 
 
 def stalled_runs(now: datetime | None = None, *, limit: int = 200) -> list[int]:
