@@ -53,14 +53,28 @@ def mark_all_read():
     return redirect(url_for("notifications.index"))
 
 
-@bp.route("/preferences", methods=["GET", "POST"])
+def _preferences_page(user_id: int, error=None):
+    body = render_template(
+        "notifications/preferences.html",
+        prefs=notifications.preferences(user_id),
+        kinds=notifications.KINDS,
+        error=error,
+    )
+    return body, error.status_code if error else 200
+
+
+@bp.get("/preferences")
 @login_required
 def preferences():
     """Which kinds also come by email, and whether Globus' own task emails stay on."""
+    return _preferences_page(signed_in_user_id())
+
+
+@bp.post("/preferences")
+@login_required
+def save_preferences():
+    """Save the preferences; a refused choice shows the form again with the reason."""
     user_id = signed_in_user_id()
-    if request.method == "GET":
-        chosen = notifications.preferences(user_id)
-        return render_template("notifications/preferences.html", prefs=chosen, kinds=notifications.KINDS, error=None)
     with refusable() as refusal:
         notifications.save_preferences(
             user_id,
@@ -69,10 +83,4 @@ def preferences():
         )
         flash("Notification preferences saved.", "success")
         return redirect(url_for("notifications.preferences"))
-    current = notifications.preferences(user_id)
-    return (
-        render_template(
-            "notifications/preferences.html", prefs=current, kinds=notifications.KINDS, error=refusal.error
-        ),
-        refusal.error.status_code if refusal.error else 400,
-    )
+    return _preferences_page(user_id, refusal.error)
