@@ -282,5 +282,7 @@ def _why_no_login(user_id: int) -> str:
     # Logout revokes and deletes every token: the gateway has nothing left to act with. Otherwise
     # a stored grant exists and Globus refused it (revoked, consent withdrawn, unused for months).
     if token_records.read_token(user_id, TRANSFER_RESOURCE_SERVER) is None:
-        return "you signed out, so the gateway holds no Globus login for you"
+        # Also true of someone who has only used the JSON API: its tokens are the caller's, held
+        # for a request, never stored for the worker (docs/api.md).
+        return "the gateway holds no Globus login for you (you signed out, or have only used its API)"
     return "Globus refused the stored login (expired or revoked)"
