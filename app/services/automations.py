@@ -132,8 +132,12 @@ class AutomationDetail:
         return self.offset + len(self.runs) < self.total
 
 
+# Ids are database integers: a larger number in a URL is simply no such row (found by tests/fuzz).
+MAX_ID = 2**31 - 1
+
+
 def _owned(user_id: int, automation_id: int) -> Automation:
-    automation = db.session.get(Automation, automation_id)
+    automation = db.session.get(Automation, automation_id) if 0 < automation_id <= MAX_ID else None
     if automation is None or automation.user_id != user_id:
         raise AutomationNotFound("There is no such automation.")
     return automation
@@ -460,8 +464,8 @@ def delete(user_id: int, automation_id: int) -> str:
 def retry(user_id: int, automation_id: int, run_id: int, step_id: int) -> None:
     """Run a failed run again from its failed step (queued after this request commits)."""
     automation = _owned(user_id, automation_id)
-    run = db.session.get(AutomationRun, run_id)
-    step = db.session.get(AutomationStep, step_id)
+    run = db.session.get(AutomationRun, run_id) if 0 < run_id <= MAX_ID else None
+    step = db.session.get(AutomationStep, step_id) if 0 < step_id <= MAX_ID else None
     if run is None or run.automation_id != automation.id or step is None or step.run_id != run.id:
         raise AutomationNotFound("There is no such run or step.")
     if run.status != "failed" or step.status != "failed":
