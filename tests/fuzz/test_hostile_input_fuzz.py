@@ -92,6 +92,7 @@ ROUTES: dict[str, tuple[str, list[str], list[str], list[str]]] = {
     "tasks.progress": ("GET", [], [], []),
     "tasks.successful": ("GET", ["marker"], [], []),
     "tasks.skipped": ("GET", ["marker"], [], []),
+    "tasks.cancel_confirm": ("GET", [], [], []),
     "tasks.cancel": ("POST", [], [], []),
     "tasks.resubmit": ("POST", [], ["form_token"], []),
     "automations.index": ("GET", [], [], []),
@@ -107,6 +108,11 @@ ROUTES: dict[str, tuple[str, list[str], list[str], list[str]]] = {
     "automations.delete": ("POST", [], [], []),
     "automations.retry": ("POST", [], [], []),
     "automations.resume_paused": ("POST", [], ["back"], []),
+    "notifications.index": ("GET", ["offset"], [], []),
+    "notifications.mark_read": ("POST", [], ["open", "offset"], []),
+    "notifications.mark_all_read": ("POST", [], [], []),
+    "notifications.preferences": ("GET", [], [], []),
+    "notifications.save_preferences": ("POST", [], ["email_kinds", "globus_emails"], []),
     "ops.healthz": ("GET", [], [], []),
     "ops.readyz": ("GET", [], [], []),
     "ops.metrics": ("GET", [], [], []),
@@ -154,7 +160,6 @@ VALID: dict[str, list[str]] = {
         '[{"source": "/README.txt", "destination": "/~/fuzz/README.txt", "recursive": false}]',
         '[{"source": "/micrographs/", "destination": "/~/fuzz/m/", "recursive": true}]',
     ],
-    "back": ["/browse/", "/browse/?left=x"],
     "next": ["/tasks/", "/browse/?left_path=/x/"],
     "scopes": ["urn:globus:auth:scope:transfer.api.globus.org:all"],
     "events_offset": ["0", "20"],
@@ -440,6 +445,8 @@ def test_each_edge_value_in_each_field_never_gets_a_5xx(fuzz_portal, endpoint):
         "task_id": fuzz_portal.task_ids[0],
         # No automation exists in the fuzz portal: its routes answer 404 before reading a field.
         "automation_id": "1",
+        # Nor a notification: marking one read answers 404 for an id that is not the user's.
+        "notification_id": "1",
     }
     url = _url(rule.rule, {name: path_values[name] for _, name in PATH_PARAMETER.findall(rule.rule)})
     # The right pane's fields go through the same code as the left's: the sweep skips them.
