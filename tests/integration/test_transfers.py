@@ -167,7 +167,9 @@ def test_retry_after_an_upstream_timeout_reuses_the_submission(live_portal, tmp_
         retried = browser.post(portal.url("/transfers/submit"), data=fields, allow_redirects=False, timeout=60)
         task_id = task_id_from(retried)
         listing = browser.get(portal.url("/tasks/"), params={"label": label}, timeout=30).text
-        assert listing.count(f"/tasks/{task_id}") == 1 and "Your only task." in listing, "Transfer holds exactly one task"
+        assert listing.count(f"/tasks/{task_id}") == 1 and "Your only task." in listing, (
+            "Transfer holds exactly one task"
+        )
 
 
 def test_batch_list_is_validated_line_by_line_then_submitted(live_portal, alice_browser):

@@ -362,7 +362,10 @@ def test_after_logout_the_tasks_are_parked_and_the_user_told_why(watch_app, emul
     _make_due(watch_app, alice)
     poll_user_tasks.call_local(alice)
     with watch_app.app_context():
-        assert token_health.tokens_dead(alice) == "the gateway holds no Globus login for you (you signed out, or have only used its API)"
+        assert (
+            token_health.tokens_dead(alice)
+            == "the gateway holds no Globus login for you (you signed out, or have only used its API)"
+        )
         [body] = db.session.scalars(select(Notification.body).where(Notification.user_id == alice)).all()
         assert body.startswith("The gateway can no longer act for you: the gateway holds no Globus login for you")
         assert db.session.scalar(select(TrackedTask.next_check_at).where(TrackedTask.user_id == alice)) is None
