@@ -235,7 +235,9 @@ class Smoke:
             "transfer form",
             "/transfers/new",
             method="post",
-            data=[*form_fields(panes, "/transfers/new"), ("left_file", "img_0001.tif"), ("direction", "left")],
+            # The panes' form starts transfers at /transfers/start; its "Review first" button posts
+            # the same fields to /transfers/new, the full transfer form this smoke check loads.
+            data=[*form_fields(panes, "/transfers/start"), ("left_file", "img_0001.tif"), ("direction", "left")],
         )
         self.page("batch transfer form", "/transfers/batch")
         submitted = self.browser.post(
