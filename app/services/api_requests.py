@@ -88,7 +88,7 @@ def caller_profile(
 
 def automation_id(raw: str) -> int:
     """An automation id from a URL (a whole number), or not found."""
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise RemoteNotFound("There is no automation with that id.")
     return int(raw)
 

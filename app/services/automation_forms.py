@@ -95,7 +95,7 @@ def _deadline_hours(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DEADLINE_HOURS:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_DEADLINE_HOURS:
         raise InvalidRequest(f"Each run's deadline is 1 to {MAX_DEADLINE_HOURS} hours (or empty).", field="deadline")
     return int(text)
 

@@ -111,7 +111,14 @@ def zone_names() -> list[str]:
 
 def _clock(raw: str | None) -> tuple[int, int]:
     hour, _, minute = (raw or "").strip().partition(":")
-    if not (hour.isdigit() and minute.isdigit() and len(hour) <= 2 and len(minute) == 2):
+    if not (
+        hour.isascii()
+        and hour.isdigit()
+        and minute.isascii()
+        and minute.isdigit()
+        and len(hour) <= 2
+        and len(minute) == 2
+    ):
         raise InvalidRequest("Give the time as HH:MM, e.g. 03:30.", field="at")
     if int(hour) > 23 or int(minute) > 59:
         raise InvalidRequest("Give the time as HH:MM from 00:00 to 23:59.", field="at")
@@ -190,7 +197,7 @@ def _preset_schedule(preset: str, zone: str, form: Mapping[str, Any], weekly_day
         days = _weekdays(weekly_days if weekly_days is not None else [form.get("days", "")])
         return Schedule(preset, f"{minute} {hour} * * {','.join(map(str, days))}", zone, at=at, days=days)
     day = (form.get("day_of_month") or "").strip().upper()
-    if day != LAST_DAY and (not day.isdigit() or not 1 <= int(day) <= 28):
+    if day != LAST_DAY and (not (day.isascii() and day.isdigit()) or not 1 <= int(day) <= 28):
         # 29-31 would silently skip short months; "last day" says what is meant.
         raise InvalidRequest("Choose a day of the month from 1 to 28, or the last day.", field="day_of_month")
     day = day if day == LAST_DAY else str(int(day))
@@ -202,7 +209,7 @@ def _weekdays(raw: list[str]) -> tuple[int, ...]:
     for value in raw:
         for part in (value or "").split(","):
             if part.strip():
-                if not part.strip().isdigit() or int(part) not in range(7):
+                if not (part.strip().isascii() and part.strip().isdigit()) or int(part) not in range(7):
                     raise InvalidRequest("Choose days of the week.", field="days")
                 days.add(int(part))
     if not days:
@@ -214,7 +221,7 @@ def _max_runs(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1_000_000:
         raise InvalidRequest("Maximum runs is a whole number from 1 to 1,000,000 (or empty).", field="max_runs")
     return int(text)
 

@@ -133,6 +133,10 @@ def test_clock_jump_back_never_repeats_a_run():
         ),
         ({"preset": "daily", "timezone": "UTC", "at": "01:00", "max_runs": "0"}, "max_runs"),
         ({"preset": "hourly", "timezone": "UTC"}, "preset"),
+        # "²" is a digit to str.isdigit() but not to int(): refused, never a ValueError (a 500).
+        ({"preset": "daily", "timezone": "UTC", "at": "0²:30"}, "at"),
+        ({"preset": "daily", "timezone": "UTC", "at": "01:00", "max_runs": "²"}, "max_runs"),
+        ({"preset": "monthly", "timezone": "UTC", "at": "01:00", "day_of_month": "²"}, "day_of_month"),
     ],
 )
 def test_bad_schedules_are_refused_with_the_field(fields, field):
