@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_researcher_journey import CHROMIUM, CHROMIUM_ARGS, STEP_TIMEOUT_MS, TASK_TIMEOUT_MS, _log_in
+# browser_page: the journey's headless chromium page and its console errors (one definition).
+from tests.e2e.test_researcher_journey import TASK_TIMEOUT_MS, _log_in, browser_page  # noqa: F401
 from tests.emulator.transfer_clients import collection_id
 
 pytestmark = pytest.mark.e2e
@@ -19,20 +20,6 @@ CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
 SIX_MB_FILE = "'raw data/stack 03.mrcs'"
 SIX_MIB = 6 * 1024 * 1024  # its size in the seed; shown as 6.3 MB (decimal units, as Globus shows them)
-
-
-@pytest.fixture
-def page_and_errors():
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(STEP_TIMEOUT_MS)
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        yield page, errors
-        context.close()
-        browser.close()
 
 
 @pytest.fixture
@@ -75,8 +62,8 @@ def _bytes_moved(page, task_id: str) -> tuple[int, int]:
     return doc["bytes_transferred"], doc["expected_bytes"]
 
 
-def test_the_shown_percentage_never_runs_ahead_of_the_bytes_moved(live_portal, page_and_errors, throttled):
-    page, errors = page_and_errors
+def test_the_shown_percentage_never_runs_ahead_of_the_bytes_moved(live_portal, browser_page, throttled):  # noqa: F811
+    page, errors = browser_page
     expect = playwright_api.expect
     _log_in(page, live_portal, "bob")
     task_id = _start_batch(page, live_portal, f"{SIX_MB_FILE} stack.mrcs\n", f"watched {uuid.uuid4().hex[:6]}")
@@ -111,8 +98,8 @@ def test_the_shown_percentage_never_runs_ahead_of_the_bytes_moved(live_portal, p
     assert not errors, errors
 
 
-def test_cancel_asks_first_and_is_shown_as_the_users_choice(live_portal, page_and_errors, throttled):
-    page, errors = page_and_errors
+def test_cancel_asks_first_and_is_shown_as_the_users_choice(live_portal, browser_page, throttled):  # noqa: F811
+    page, errors = browser_page
     expect = playwright_api.expect
     _log_in(page, live_portal, "bob")
     label = f"to cancel {uuid.uuid4().hex[:6]}"
