@@ -14,11 +14,26 @@ from typing import Any
 from flask import Flask
 
 from app.services.transfers import TransferOptions
+from tests.emulator.transfer_clients import collection_id as seeded_collection
 
 
-def seeded_collection(slug: str) -> str:
-    """The stable id of a seeded emulator collection (uuid5 of its slug, docs/emulator.md)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator:collection:{slug}"))
+def automation_form(**overrides: str) -> dict[str, str]:
+    """The automation form's fields for a valid daily sync (Berlin, 03:30), with `overrides` on top."""
+    fields = {
+        "name": f"Nightly {uuid.uuid4().hex[:6]}",
+        "source": seeded_collection("cryoem-shared"),
+        "source_path": "/~/notebooks/",
+        "destination": seeded_collection("lab-archive"),
+        "destination_path": f"/~/auto-{uuid.uuid4().hex[:8]}/",
+        "label": "{name} {date}",
+        "sync_level": "checksum",
+        "verify_checksum": "on",
+        "preset": "daily",
+        "at": "03:30",
+        "timezone": "Europe/Berlin",
+    }
+    fields.update(overrides)
+    return fields
 
 
 def make_automation(app: Flask, user_id: int, *, due: datetime | None, **fields: Any) -> int:

@@ -3,34 +3,15 @@ worker), runs, pause, resume, delete — the same service as the automation page
 
 from __future__ import annotations
 
-import uuid
-
+from tests.automation_fixtures import automation_form
 from tests.emulator.transfer_clients import collection_id
 
 CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
 
 
-def _fields(**overrides):
-    fields = {
-        "name": f"API nightly {uuid.uuid4().hex[:6]}",
-        "source": CRYOEM_SHARED,
-        "source_path": "/~/notebooks/",
-        "destination": LAB_ARCHIVE,
-        "destination_path": f"/~/auto-{uuid.uuid4().hex[:8]}/",
-        "label": "{name} {date}",
-        "sync_level": "checksum",
-        "verify_checksum": "on",
-        "preset": "daily",
-        "at": "03:30",
-        "timezone": "Europe/Berlin",
-    }
-    fields.update(overrides)
-    return fields
-
-
 def test_automation_lifecycle(alice_api):
-    fields = _fields()
+    fields = automation_form()
     created = alice_api.post("/automations", json={"fields": fields})
     assert created.status_code == 201, created.text
     automation_id = created.json()["automation_id"]
@@ -61,7 +42,7 @@ def test_automation_lifecycle(alice_api):
 
 
 def test_a_refused_automation_is_400_with_the_field(alice_api):
-    refused = alice_api.post("/automations", json={"fields": _fields(preset="cron", cron="61 * * * *")})
+    refused = alice_api.post("/automations", json={"fields": automation_form(preset="cron", cron="61 * * * *")})
     assert refused.status_code == 400, refused.text
     assert refused.json()["details"].get("field")
     assert alice_api.get("/automations/not-a-number/runs").status_code == 404

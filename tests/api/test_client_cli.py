@@ -134,9 +134,9 @@ def test_logout_forgets_the_login(client_env, logged_in_once):
 
 
 def test_automation_list_and_run(client_env, logged_in_once, alice_api):
-    from tests.api.test_automations_api import _fields
+    from tests.automation_fixtures import automation_form
 
-    created = alice_api.post("/automations", json={"fields": _fields()}).json()["automation_id"]
+    created = alice_api.post("/automations", json={"fields": automation_form()}).json()["automation_id"]
     listing = answer(cli(client_env, "automation", "list"))
     assert created in [row["id"] for row in listing["data"]]
     started = answer(cli(client_env, "automation", "run", str(created)))

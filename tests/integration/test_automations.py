@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.automation import AutomationRun
-from tests.automation_fixtures import drive_run
+from tests.automation_fixtures import automation_form, drive_run
 from tests.automation_fixtures import seeded_collection as collection_id
 from tests.portal_fixtures import csrf_from
 
@@ -20,28 +20,10 @@ CRYOEM_SHARED = collection_id("cryoem-shared")
 LAB_ARCHIVE = collection_id("lab-archive")
 
 
-def _form(**overrides):
-    fields = {
-        "name": f"Notebooks {uuid.uuid4().hex[:6]}",
-        "source": CRYOEM_SHARED,
-        "source_path": "/~/notebooks/",
-        "destination": LAB_ARCHIVE,
-        "destination_path": f"/~/auto-{uuid.uuid4().hex[:8]}/",
-        "label": "{name} {date}",
-        "sync_level": "checksum",
-        "verify_checksum": "on",
-        "preset": "daily",
-        "at": "03:30",
-        "timezone": "Europe/Berlin",
-    }
-    fields.update(overrides)
-    return fields
-
-
 def _create(portal, browser, **overrides):
     page = browser.get(portal.url("/automations/new"), timeout=30)
     assert page.status_code == 200
-    fields = _form(**overrides)
+    fields = automation_form(**overrides)
     fields["csrf_token"] = csrf_from(page.text)
     response = browser.post(portal.url("/automations/new"), data=fields, allow_redirects=False, timeout=30)
     assert response.status_code == 302, response.text[:1500]
@@ -74,7 +56,7 @@ def _latest_run(portal, automation_id):
 def test_the_form_previews_the_next_five_runs_and_refuses_bad_input(live_portal, alice_browser):
     page = alice_browser.get(live_portal.url("/automations/new"), timeout=30)
     assert 'src="/static/js/automation-form.js"' in page.text and "<script>" not in page.text
-    fields = _form(preview="1", at="02:30", timezone="America/New_York")
+    fields = automation_form(preview="1", at="02:30", timezone="America/New_York")
     fields["csrf_token"] = csrf_from(page.text)
     shown = alice_browser.post(live_portal.url("/automations/new"), data=fields, timeout=30)
     assert shown.status_code == 200 and "Next five runs" in shown.text
