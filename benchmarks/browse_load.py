@@ -41,6 +41,7 @@ from benchmarks.portal_bench import (  # noqa: E402 - needs the repo on sys.path
     start_portal,
     write_folder,
 )
+from benchmarks.processes import stop_all  # noqa: E402 - needs the repo on sys.path
 
 PAGE_WEIGHTS = {"listing": 35, "task page": 20, "task list": 15, "dashboard": 15, "progress": 15}
 THINK_SECONDS = (1.0, 3.0)
@@ -190,12 +191,7 @@ def main() -> None:
             f"RSS growth {growth:+.1f} % (< 10 %)."
         )
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -74,6 +74,7 @@ from benchmarks.portal_bench import (  # noqa: E402
     wait_for,
     write_folder,
 )
+from benchmarks.processes import stop_all  # noqa: E402
 from tests.emulator.helpers import login_user_response, run_browser  # noqa: E402
 
 USER = "alice"
@@ -435,12 +436,7 @@ def main() -> None:
             "task has ended (the direct column shows the calls it saves)."
         )
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         if args.keep:
             print(f"\nlogs and the adapted copy kept in {workdir}")
         else:

@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from app.security.token_cipher import generate_key_line  # noqa: E402 - needs the repo on sys.path
 from benchmarks.emulator_manifest import EmulatorInfo  # noqa: E402 - needs the repo on sys.path
 from benchmarks.load import drive  # noqa: E402
+from benchmarks.processes import stop_all  # noqa: E402
 from tests.emulator.helpers import login_user_tokens, run_browser  # noqa: E402
 
 START_TIMEOUT = 300
@@ -426,12 +427,7 @@ def main() -> None:
             print(f"| gunicorn {name} | {old:.1f} | {new:.1f} | {new - old:+.1f} |")
         print("\nWorkers' total RSS (MiB) after each page's run: " + ", ".join(f"{value:.1f}" for value in checkpoints))
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         if args.keep:
             print(f"\nlogs kept in {workdir}")
         else:
