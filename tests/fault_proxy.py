@@ -5,6 +5,8 @@
   and the caller never hears about it (the moment to kill a worker).
 - `throttle_submits=N`: answer the first N submits with 429 Too Many Requests (Retry-After: 1),
   as Transfer does under load, then forward normally.
+- `fail_submits=(503, 429, None, ...)`: answer the first submits with these statuses, in order (5xx
+  as an overloaded or restarting Transfer sends them; None forwards that one), then forward normally.
 Everything else passes through unchanged.
 """
 
@@ -22,8 +24,17 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 class FaultProxy:
     """Proxy to `upstream` (e.g. the emulator's base URL) on a free loopback port."""
 
-    def __init__(self, upstream: str, *, hold_submits: bool = False, throttle_submits: int = 0):
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        hold_submits: bool = False,
+        throttle_submits: int = 0,
+        fail_submits: tuple[int | None, ...] = (),
+    ):
         self.upstream = upstream.rstrip("/")
+        self.failures_left = list(fail_submits)
+        self.failed: list[int] = []
         self.hold_submits = hold_submits
         self.throttle_left = throttle_submits
         self.release = threading.Event()
@@ -78,10 +89,22 @@ class FaultProxy:
         if is_submit:
             with self._lock:
                 self.submits_seen += 1
-                throttle = self.throttle_left > 0
+                planned = bool(self.failures_left)
+                failure = self.failures_left.pop(0) if planned else None
+                if failure is not None:
+                    self.failed.append(failure)
+                throttle = not planned and self.throttle_left > 0
                 if throttle:
                     self.throttle_left -= 1
                     self.throttled += 1
+            if failure is not None:
+                self._answer(
+                    handler,
+                    failure,
+                    b'{"code":"ServiceUnavailable","message":"try again later","request_id":"proxy"}',
+                    {"Content-Type": "application/json", **({"Retry-After": "1"} if failure == 429 else {})},
+                )
+                return
             if throttle:
                 self._answer(
                     handler,
