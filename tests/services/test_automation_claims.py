@@ -6,11 +6,14 @@ when DATABASE_URL points at one (the CI's PostgreSQL pass).
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -168,3 +171,58 @@ def test_two_scheduler_processes_claim_disjoint_runs(portal_app, tmp_path):
     started = [int(word) for out, _ in outputs for word in out.split()]
     assert len(started) == len(set(started)) == 120
     assert len(_runs(portal_app)) == 120
+
+
+# The scheduler's real minute tick (the periodic job, reading the real clock) in a process whose
+# clock libfaketime sets: no injected clock anywhere, the operating system's time jumps.
+TICK = """
+import sys
+from app import create_app
+from app.worker.context import bind_app
+from app.worker.jobs.automations import claim_due_runs
+app = create_app({"GATEWAY_ENV": "test", "DATABASE_URL": sys.argv[1], "GATEWAY_INSTANCE_DIR": sys.argv[2],
+                  "TOKEN_ENCRYPTION_KEYS": sys.argv[3], "SESSION_BACKEND": "sqlalchemy",
+                  "GLOBUS_CLIENT_ID": "x", "GLOBUS_CLIENT_SECRET": "y"})
+bind_app(app)
+claim_due_runs.call_local()
+"""
+FAKETIME = shutil.which("faketime")
+
+
+def _tick_at(portal_app, tmp_path, wall_clock: datetime) -> None:
+    config = portal_app.config
+    command = [
+        FAKETIME or "faketime",
+        "-f",
+        wall_clock.strftime("@%Y-%m-%d %H:%M:%S"),  # starts there and keeps ticking
+        sys.executable,
+        "-c",
+        TICK,
+        config["SQLALCHEMY_DATABASE_URI"],
+        str(tmp_path / "scheduler"),
+        config["TOKEN_ENCRYPTION_KEYS"],
+    ]
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, env=_utc_env())
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _utc_env() -> dict[str, str]:
+    # Only the wall clock jumps: with a faked monotonic clock too, libfaketime's timed condition
+    # waits never return and the process hangs at exit (seen here with libfaketime 0.9.10).
+    return {**os.environ, "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+@pytest.mark.skipif(FAKETIME is None, reason="needs Debian's faketime (installed by .ci/run)")
+def test_the_real_minute_tick_under_a_jumping_system_clock_neither_repeats_nor_makes_up_runs(portal_app, tmp_path):
+    user = portal_user(portal_app, "alice")
+    automation = make_automation(portal_app, user, due=DUE)
+    _tick_at(portal_app, tmp_path, NOW)
+    assert [run[1:4] for run in _runs(portal_app)] == [("pending", "schedule", DUE)]
+    # The system clock is set back an hour (NTP step, a VM restored): the run is not made again.
+    _tick_at(portal_app, tmp_path, NOW - timedelta(hours=1))
+    assert len(_runs(portal_app)) == 1
+    # ... then forward three days (the host slept): one run, not three, and the next is after now.
+    _finish_runs(portal_app)
+    _tick_at(portal_app, tmp_path, NOW + timedelta(days=3, hours=2))
+    assert len(_runs(portal_app)) == 2
+    assert _automation(portal_app, automation)[:2] == (datetime(2026, 6, 5, 3, 30), 2)
