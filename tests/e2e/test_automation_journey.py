@@ -1,6 +1,7 @@
 """The automation journey in a real headless chromium (zone America/New_York): create a daily sync two
 minutes ahead in the user's zone, see the preview the page's script fetched, run it now, watch the
-run appear in the history with its task, and see the in-app notification of its transfer."""
+run appear in the history with its task, see the in-app notification of its transfer, and find the
+same notification as an email in the local SMTP server (every kind is emailed by default)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def _shoot(page, name):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_create_a_daily_sync_preview_it_run_it_now_and_see_the_run(live_portal, new_york_page, alice_id):
+def test_create_a_daily_sync_preview_it_run_it_now_and_see_the_run(worker_portal, mailbox, new_york_page, alice_id):
+    live_portal = worker_portal
     page, console_errors = new_york_page
     expect = playwright_api.expect
     name = f"Nightly notebooks {uuid.uuid4().hex[:6]}"
@@ -103,6 +105,15 @@ def test_create_a_daily_sync_preview_it_run_it_now_and_see_the_run(live_portal, 
     page.goto(live_portal.url("/automations/"))
     expect(page.get_by_role("link", name=name)).to_be_visible()
     _shoot(page, "automation-list")
-    task_page = page.goto(live_portal.url(f"/tasks/{steps[0][2]}"))
+    with live_portal.context():
+        from app.models.identity import User
+
+        address = db.session.scalar(select(User.email).where(User.id == alice_id))
+        db.session.remove()
+    task_url = live_portal.url(f"/tasks/{steps[0][2]}")
+    emails = [m for m in mailbox.messages_to(address) if task_url in m.get_content()]
+    assert len(emails) == 1, "one email for the run's transfer, linking to its task page"
+    assert "succeeded" in emails[0]["Subject"].lower()
+    task_page = page.goto(task_url)
     assert task_page is not None and task_page.ok
     assert not [e for e in console_errors if "favicon" not in e], console_errors
