@@ -178,3 +178,42 @@ def test_pause_resume_delete(live_portal, alice_browser):
 @pytest.mark.parametrize("path", ["/automations/999999", "/automations/999999/edit"])
 def test_someone_elses_or_missing_automation_is_not_found(live_portal, bob_browser, path):
     assert bob_browser.get(live_portal.url(path), timeout=30).status_code == 404
+
+
+def test_a_sync_that_deletes_its_source_moves_a_scratch_folder_and_empties_it(live_portal, alice_browser, alice_id):
+    # A folder of Alice's own to give up (never seeded data): six notebooks copied into scratch first.
+    import globus_sdk
+
+    from tests.emulator.transfer_clients import transfer_as
+    from tests.waiting import wait_until
+
+    client = transfer_as(live_portal.emulator, "alice")
+    scratch = f"scratch-{uuid.uuid4().hex[:8]}"
+    staged = globus_sdk.TransferData(source_endpoint=CRYOEM_SHARED, destination_endpoint=LAB_ARCHIVE)
+    staged.add_item("/~/notebooks/", f"/~/{scratch}/", recursive=True)
+    task_id = client.submit_transfer(staged)["task_id"]
+    wait_until(lambda: client.get_task(task_id)["status"] == "SUCCEEDED", 60, "staging the scratch folder")
+
+    automation_id, _ = _create(
+        live_portal,
+        alice_browser,
+        source=LAB_ARCHIVE,
+        source_path=f"/~/{scratch}/",
+        destination=LAB_ARCHIVE,
+        destination_path=f"/~/{scratch}-kept/",
+        delete_source="on",
+        delete_confirm=scratch,
+    )
+    _post(live_portal, alice_browser, f"/automations/{automation_id}/run")
+    run_id = _latest_run(live_portal, automation_id)
+    status, steps = drive_run(live_portal, alice_id, run_id)
+    assert status == "succeeded", steps
+    assert [(kind, state) for kind, state, _ in steps] == [("transfer", "succeeded"), ("delete_source", "succeeded")]
+
+    kept = {entry["name"] for entry in client.operation_ls(LAB_ARCHIVE, path=f"/~/{scratch}-kept/")}
+    assert len(kept) == 6, kept
+    with pytest.raises(globus_sdk.TransferAPIError) as gone:
+        client.operation_ls(LAB_ARCHIVE, path=f"/~/{scratch}/")
+    assert gone.value.http_status == 404, "the source folder went, after its checksum-verified copy"
+    history = alice_browser.get(live_portal.url(f"/automations/{automation_id}"), timeout=30).text
+    assert "Delete source folder: " in history and "6 files deleted" in history
