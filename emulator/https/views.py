@@ -118,6 +118,9 @@ def _read(collection: Collection, ctx: TokenContext | None, path: str) -> Respon
     except PermissionError:
         raise GlobusError(403, "EndpointPermissionDenied", f"Permission denied reading /{path}") from None
     if stat.S_ISDIR(info.st_mode):
+        if request.method == "HEAD":
+            # GCS answers HEAD on a folder with this type, so clients can tell a folder from a file.
+            return Response(status=200, headers={"Content-Type": "httpd/unix-directory", "Content-Length": "0"})
         raise _is_a_directory(path)
     headers = _file_headers(target, info)
     if request.headers.get("If-None-Match") == headers["ETag"]:

@@ -207,6 +207,13 @@ def test_public_collection_serves_anonymous_reads_only(emulator):
     assert download.headers["Content-Disposition"].startswith("attachment;")
 
 
+def test_head_on_a_folder_says_it_is_a_directory(shared, alice_shared):
+    response = requests.head(f"{shared.base}/{shared.folder}", headers=bearer(alice_shared), timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "httpd/unix-directory"
+    assert response.content == b""
+
+
 def test_errors_are_json_for_missing_paths_directories_and_outages(emulator, shared, alice_shared):
     missing = requests.get(shared.url("nope.txt"), headers=bearer(alice_shared), timeout=30)
     assert missing.status_code == 404 and missing.json()["code"] == "ClientError.NotFound"
