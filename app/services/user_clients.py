@@ -135,3 +135,8 @@ def side_transfer_client(tokens: clients.UserTokens) -> clients.TransferClient:
     already read by the request, so nothing is read again.
     """
     return clients.transfer_client(tokens, settings())
+
+
+def anonymous_search_client() -> clients.SearchClient:
+    """A SearchClient for a visitor who is not logged in (public records only)."""
+    return clients.anonymous_search_client(settings())

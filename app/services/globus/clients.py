@@ -295,3 +295,10 @@ def auth_client(tokens: UserTokens, settings: GlobusSettings, *, for_worker: boo
         base_url=settings.auth_url,
         **client_options(settings, for_worker, thread_transport=True),
     )
+
+
+def anonymous_search_client(settings: GlobusSettings) -> globus_sdk.SearchClient:
+    """A SearchClient with no token: Search then answers with records visible to `public` only."""
+    return globus_sdk.SearchClient(
+        base_url=settings.search_url, **client_options(settings, False, thread_transport=True)
+    )
