@@ -35,6 +35,19 @@ def transfer_through(portal, proxy: FaultProxy) -> Iterator[None]:
         portal.app.extensions.pop("globus_settings", None)
 
 
+def _run_now_through(portal, browser, user_id: int, automation_id: int, proxy: FaultProxy) -> tuple[int, str, list]:
+    """Press Run now with Transfer behind `proxy`, and be the worker until the run ends."""
+    proxy.start()
+    try:
+        with transfer_through(portal, proxy):
+            _post(portal, browser, f"/automations/{automation_id}/run")
+            run_id = _latest_run(portal, automation_id)
+            status, steps = drive_run(portal, user_id, run_id)
+    finally:
+        proxy.stop()
+    return run_id, status, steps
+
+
 def _attempts(portal, run_id: int) -> list[int]:
     with portal.context():
         run = db.session.get(AutomationRun, run_id)
@@ -50,14 +63,8 @@ def test_5xx_and_429_on_each_step_are_retried_into_one_task_per_step(live_portal
         live_portal, carol_browser, backup="on", backup_collection=LAB_ARCHIVE, backup_path=backup
     )
     # The sync's submit meets 503, 429, 502, then gets through; the backup's meets 429 once.
-    proxy = FaultProxy(live_portal.emulator.base_url, fail_submits=(503, 429, 502, None, 429)).start()
-    try:
-        with transfer_through(live_portal, proxy):
-            _post(live_portal, carol_browser, f"/automations/{automation_id}/run")
-            run_id = _latest_run(live_portal, automation_id)
-            status, steps = drive_run(live_portal, carol_id, run_id)
-    finally:
-        proxy.stop()
+    proxy = FaultProxy(live_portal.emulator.base_url, fail_submits=(503, 429, 502, None, 429))
+    run_id, status, steps = _run_now_through(live_portal, carol_browser, carol_id, automation_id, proxy)
     assert status == "succeeded", steps
     assert proxy.failed == [503, 429, 502, 429]
     made = [task["task_id"] for task in proxy.forwarded_submits]
@@ -69,14 +76,8 @@ def test_5xx_and_429_on_each_step_are_retried_into_one_task_per_step(live_portal
 
 def test_a_transfer_that_never_recovers_fails_the_step_after_the_last_attempt(live_portal, alice_browser, alice_id):
     automation_id, _ = _create(live_portal, alice_browser)
-    proxy = FaultProxy(live_portal.emulator.base_url, fail_submits=(503,) * (MAX_ATTEMPTS + 2)).start()
-    try:
-        with transfer_through(live_portal, proxy):
-            _post(live_portal, alice_browser, f"/automations/{automation_id}/run")
-            run_id = _latest_run(live_portal, automation_id)
-            status, steps = drive_run(live_portal, alice_id, run_id)
-    finally:
-        proxy.stop()
+    proxy = FaultProxy(live_portal.emulator.base_url, fail_submits=(503,) * (MAX_ATTEMPTS + 2))
+    _, status, steps = _run_now_through(live_portal, alice_browser, alice_id, automation_id, proxy)
     assert status == "failed" and steps[0][1] == "failed" and steps[0][2] is None
     assert len(proxy.failed) == MAX_ATTEMPTS and not proxy.forwarded_submits, "no task was made"
     page = alice_browser.get(live_portal.url(f"/automations/{automation_id}"), timeout=30).text
