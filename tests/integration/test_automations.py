@@ -93,7 +93,7 @@ def test_run_now_runs_the_sync_and_the_history_shows_its_task(live_portal, alice
     task_id = steps[0][2]
     history = alice_browser.get(live_portal.url(f"/automations/{automation_id}"), timeout=30).text
     assert f'href="/tasks/{task_id}"' in history and "Succeeded" in history
-    assert re.search(r'<td class="num">6</td>', history), "six notebooks transferred"
+    assert re.search(r'<td class="num" data-label="Files">6</td>', history), "six notebooks transferred"
     task_page = alice_browser.get(live_portal.url(f"/tasks/{task_id}"), timeout=30).text
     assert fields["name"] in task_page  # the label template filled in
 
